@@ -1,0 +1,29 @@
+output "web_bucket_name" {
+  description = "Bucket the release pipeline syncs the built web app into."
+  value       = module.web_bucket.s3_bucket_id
+}
+
+output "cloudfront_distribution_id" {
+  description = "Distribution to invalidate after a web deploy."
+  value       = module.cdn.cloudfront_distribution_id
+}
+
+output "cloudfront_domain_name" {
+  description = "CloudFront hostname (CNAME target of web_domain)."
+  value       = module.cdn.cloudfront_distribution_domain_name
+}
+
+output "web_url" {
+  description = "Public URL of the web app."
+  value       = "https://${var.web_domain != "" ? var.web_domain : module.cdn.cloudfront_distribution_domain_name}"
+}
+
+output "api_entry" {
+  description = "Chosen API entry (nlb or apigw)."
+  value       = var.api_entry
+}
+
+output "api_endpoint" {
+  description = "API Gateway endpoint when api_entry = apigw and the NLB listener is known, otherwise null (clients use the NLB / its DNS record)."
+  value       = local.create_apigw ? aws_apigatewayv2_api.api[0].api_endpoint : null
+}
