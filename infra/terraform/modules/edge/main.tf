@@ -127,12 +127,11 @@ module "cdn" {
     { error_code = 404, response_code = 200, response_page_path = "/index.html", error_caching_min_ttl = 10 },
   ]
 
-  viewer_certificate = local.custom_cert ? {
-    acm_certificate_arn      = module.acm.acm_certificate_arn
-    ssl_support_method       = "sni-only"
-    minimum_protocol_version = "TLSv1.2_2021"
-    } : {
-    cloudfront_default_certificate = true
+  viewer_certificate = {
+    cloudfront_default_certificate = !local.custom_cert
+    acm_certificate_arn            = local.custom_cert ? module.acm.acm_certificate_arn : null
+    ssl_support_method             = local.custom_cert ? "sni-only" : null
+    minimum_protocol_version       = local.custom_cert ? "TLSv1.2_2021" : "TLSv1"
   }
 
   tags = var.tags

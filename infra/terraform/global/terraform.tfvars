@@ -1,0 +1,1 @@
+github_repository = "wayfare-commerce/wayfare"
