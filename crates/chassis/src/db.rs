@@ -1,0 +1,200 @@
+//! Relational storage shared by every service: one `sqlx::AnyPool` that speaks SQLite
+//! (embedded) or MySQL/MariaDB (production) with the same repository code, plus versioned
+//! per-service migrations. Both dialects use `?` placeholders; the few statements that differ
+//! (DDL, upserts) are chosen by [`Dialect`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::health::ReadinessCheck;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    MySql,
+}
+
+/// A service's database handle.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+    pub service: &'static str,
+}
+
+/// One schema version; the SQL may hold several statements separated by `;` at line ends.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub mysql: &'static str,
+}
+
+/// Pool sizing and waits; the acquire timeout is what turns a dead database into a fast 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl Db {
+    /// Connects (creating the SQLite file and its directory when embedded). Retries for up to
+    /// `wait` so a pod that starts before its database does not crash-loop at once.
+    pub async fn connect(service: &'static str, url: &str, wait: Duration) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") { Dialect::Sqlite } else { Dialect::MySql };
+        let url = if url.starts_with("mariadb:") { url.replacen("mariadb:", "mysql:", 1) } else { url.to_string() };
+        if dialect == Dialect::Sqlite {
+            if let Some(path) = sqlite_path(&url) {
+                if let Some(parent) = std::path::Path::new(&path).parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        let options: AnyConnectOptions = url.parse()?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(if dialect == Dialect::Sqlite { 8 } else { 20 })
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .idle_timeout(Duration::from_secs(300))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL lets readers run beside the one writer; busy_timeout makes
+                        // concurrent writers queue instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut delay = Duration::from_millis(200);
+        loop {
+            match pool_options.clone().connect_with(options.clone()).await {
+                Ok(pool) => return Ok(Db { pool, dialect, service }),
+                Err(err) if tokio::time::Instant::now() + delay < deadline => {
+                    tracing::warn!(service, error = %err, "database not reachable yet; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(3));
+                }
+                Err(err) => return Err(anyhow::anyhow!("{service}: cannot connect to the database: {err}")),
+            }
+        }
+    }
+
+    /// Applies the migrations not applied yet, in version order. On MySQL a named lock keeps
+    /// replicas (and the migration Job) from applying the same version twice.
+    pub async fn migrate(&self, migrations: &[Migration]) -> anyhow::Result<usize> {
+        let mut conn = self.pool.acquire().await?;
+        let ddl = match self.dialect {
+            Dialect::Sqlite => "CREATE TABLE IF NOT EXISTS wayfare_migrations (service TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (service, version))",
+            Dialect::MySql => "CREATE TABLE IF NOT EXISTS wayfare_migrations (service VARCHAR(64) NOT NULL, version BIGINT NOT NULL, name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (service, version))",
+        };
+        conn.execute(ddl).await?;
+        let lock_name = format!("wayfare_migrate_{}", self.service);
+        if self.dialect == Dialect::MySql {
+            let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 60)")
+                .bind(&lock_name)
+                .fetch_one(&mut *conn)
+                .await?;
+            anyhow::ensure!(got == Some(1), "could not take the migration lock {lock_name}");
+        }
+        let result = async {
+            let applied: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM wayfare_migrations WHERE service = ?")
+                    .bind(self.service)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            let mut count = 0;
+            for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+                let sql = match self.dialect {
+                    Dialect::Sqlite => m.sqlite,
+                    Dialect::MySql => m.mysql,
+                };
+                for statement in split_statements(sql) {
+                    conn.execute(statement).await.map_err(|e| {
+                        anyhow::anyhow!("{} migration {} ({}): {e}", self.service, m.version, m.name)
+                    })?;
+                }
+                sqlx::query("INSERT INTO wayfare_migrations (service, version, name, applied_at) VALUES (?, ?, ?, ?)")
+                    .bind(self.service)
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(now_ms())
+                    .execute(&mut *conn)
+                    .await?;
+                tracing::info!(service = self.service, version = m.version, name = m.name, "migration applied");
+                count += 1;
+            }
+            anyhow::Ok(count)
+        }
+        .await;
+        if self.dialect == Dialect::MySql {
+            let _ = sqlx::query("SELECT RELEASE_LOCK(?)").bind(&lock_name).execute(&mut *conn).await;
+        }
+        result
+    }
+
+    pub fn readiness(&self) -> Arc<dyn ReadinessCheck> {
+        Arc::new(self.clone())
+    }
+}
+
+impl ReadinessCheck for Db {
+    fn name(&self) -> String {
+        format!("{}-database", self.service)
+    }
+
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(|e| e.to_string())
+        })
+    }
+}
+
+fn split_statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(";\n").map(str::trim).map(|s| s.trim_end_matches(';')).filter(|s| !s.is_empty())
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// Milliseconds since the Unix epoch: how every table stores time (portable across dialects).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// RFC 3339 UTC for a millisecond timestamp, as the API shows times.
+pub fn rfc3339(ms: i64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn splits_statements_on_line_ends() {
+        let parts: Vec<_> = split_statements("CREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n").collect();
+        assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
+    }
+}

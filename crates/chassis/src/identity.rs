@@ -1,0 +1,200 @@
+//! Verifying who a request is from. Access tokens are EdDSA JWTs signed by auth and published
+//! at `/.well-known/jwks.json`; every service verifies them itself (no service trusts an
+//! identity header it did not verify). Keys are cached and refetched when an unknown `kid`
+//! appears, at most once per [`REFRESH_COOLDOWN`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::client::ServiceClient;
+use crate::error::ApiError;
+
+/// Unknown `kid`s trigger a refetch at most this often, so forged tokens cannot flood auth.
+const REFRESH_COOLDOWN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Claims {
+    pub sub: String,
+    pub email: String,
+    pub role: Role,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "customer" => Some(Role::Customer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Where keys come from: auth's JWKS over HTTP, or a fixed set (auth itself).
+enum KeySource {
+    Remote(ServiceClient),
+    Fixed,
+}
+
+#[derive(Clone)]
+pub struct TokenVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: KeySource,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    /// Verifies against the JWKS auth serves at `{auth_url}/.well-known/jwks.json`.
+    pub fn remote(auth: ServiceClient, issuer: &str, audience: &str) -> Self {
+        Self::build(KeySource::Remote(auth), HashMap::new(), issuer, audience)
+    }
+
+    /// Verifies against a fixed key set.
+    pub fn fixed(jwks: &JwkSet, issuer: &str, audience: &str) -> anyhow::Result<Self> {
+        Ok(Self::build(KeySource::Fixed, decode_keys(jwks)?, issuer, audience))
+    }
+
+    fn build(source: KeySource, keys: HashMap<String, DecodingKey>, issuer: &str, audience: &str) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Self {
+            inner: Arc::new(Inner {
+                source,
+                keys: RwLock::new(keys),
+                last_fetch: tokio::sync::Mutex::new(None),
+                validation,
+            }),
+        }
+    }
+
+    /// Checks signature, algorithm, issuer, audience and expiry. Any failure is one generic
+    /// 401; an unreachable auth service (no keys to check with) is a 503.
+    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let unauthorized = || ApiError::Unauthorized("invalid or expired access token".into());
+        let header = jsonwebtoken::decode_header(token).map_err(|_| unauthorized())?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(unauthorized());
+        }
+        let kid = header.kid.ok_or_else(unauthorized)?;
+        if !self.has_key(&kid) {
+            self.refresh().await?;
+        }
+        let keys = self.inner.keys.read().unwrap_or_else(|e| e.into_inner());
+        let key = keys.get(&kid).ok_or_else(unauthorized)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.inner.validation)
+            .map(|data| data.claims)
+            .map_err(|_| unauthorized())
+    }
+
+    fn has_key(&self, kid: &str) -> bool {
+        self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).contains_key(kid)
+    }
+
+    async fn refresh(&self) -> Result<(), ApiError> {
+        let KeySource::Remote(client) = &self.inner.source else {
+            return Ok(());
+        };
+        let mut last = self.inner.last_fetch.lock().await;
+        let have_keys = !self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).is_empty();
+        if have_keys && last.is_some_and(|t| t.elapsed() < REFRESH_COOLDOWN) {
+            return Ok(());
+        }
+        *last = Some(Instant::now());
+        let jwks: JwkSet = client.get_json("/.well-known/jwks.json").await.map_err(|err| {
+            tracing::warn!(error = %err, "cannot fetch JWKS from auth");
+            ApiError::Unavailable("cannot verify tokens right now; auth is unavailable".into())
+        })?;
+        let keys = decode_keys(&jwks).map_err(ApiError::Internal)?;
+        tracing::info!(keys = keys.len(), "JWKS refreshed");
+        *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        Ok(())
+    }
+}
+
+fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {
+    let mut keys = HashMap::new();
+    for jwk in &jwks.keys {
+        let Some(kid) = jwk.common.key_id.clone() else { continue };
+        keys.insert(kid, DecodingKey::from_jwk(jwk)?);
+    }
+    Ok(keys)
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+/// An authenticated user: extracting it verifies the bearer token (401 without one).
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Claims);
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    TokenVerifier: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)
+            .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
+        let verifier = TokenVerifier::from_ref(state);
+        verifier.verify(token).await.map(AuthUser)
+    }
+}
+
+/// An authenticated admin: 401 without a valid token, 403 for any other role.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub Claims);
+
+impl<S> FromRequestParts<S> for AdminUser
+where
+    TokenVerifier: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let AuthUser(claims) = AuthUser::from_request_parts(parts, state).await?;
+        if claims.role != Role::Admin {
+            return Err(ApiError::Forbidden("this action needs the admin role".into()));
+        }
+        Ok(AdminUser(claims))
+    }
+}

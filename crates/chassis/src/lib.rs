@@ -1,0 +1,77 @@
+//! The Wayfare service chassis: everything a service gets for free so that each service crate
+//! holds only its own routes, domain and storage. Configuration ([`config`]), telemetry
+//! ([`telemetry`]), problem+json errors ([`error`]), the standard HTTP stack and graceful
+//! shutdown ([`server`]), health ([`health`]), metrics ([`metrics`]), storage ([`db`]), cache
+//! and rate-limit buckets ([`cache`]), the service-to-service client ([`client`]) and token
+//! verification ([`identity`]).
+
+pub mod cache;
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod identity;
+pub mod metrics;
+pub mod server;
+pub mod telemetry;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::{ApiError, Json};
+
+/// What the supervisor hands every service when building it.
+#[derive(Clone)]
+pub struct ServiceContext {
+    pub settings: Arc<config::Settings>,
+    /// Shared by every service in the process: set once on SIGTERM.
+    pub draining: Arc<AtomicBool>,
+    pub cache: cache::Cache,
+    /// How long to wait for the database at start-up before giving up.
+    pub database_wait: Duration,
+}
+
+impl ServiceContext {
+    /// A client for another service, with the configured timeouts.
+    pub fn client_for(&self, upstream: &'static str) -> anyhow::Result<client::ServiceClient> {
+        let url = self
+            .settings
+            .upstreams
+            .get(upstream)
+            .ok_or_else(|| anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase()))?;
+        let policy = client::ClientPolicy {
+            timeout: Duration::from_millis(self.settings.http.client_timeout_ms),
+            ..Default::default()
+        };
+        Ok(client::ServiceClient::new(upstream, url, policy))
+    }
+
+    /// A verifier of access tokens against auth's JWKS.
+    pub fn token_verifier(&self) -> anyhow::Result<identity::TokenVerifier> {
+        Ok(identity::TokenVerifier::remote(
+            self.client_for("auth")?,
+            &self.settings.auth.jwt_issuer,
+            &self.settings.auth.jwt_audience,
+        ))
+    }
+
+    /// Connects to this service's database and brings its schema up to date.
+    pub async fn database(
+        &self,
+        service: &'static str,
+        migrations: &[db::Migration],
+    ) -> anyhow::Result<db::Db> {
+        let db = db::Db::connect(service, &self.settings.database_url_for(service), self.database_wait).await?;
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+}
+
+/// A service ready to be served: its API router and what its readiness depends on.
+pub struct BuiltService {
+    pub name: &'static str,
+    pub api: axum::Router,
+    pub checks: Vec<Arc<dyn health::ReadinessCheck>>,
+}

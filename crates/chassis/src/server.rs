@@ -1,0 +1,247 @@
+//! The HTTP side of every service: the standard middleware stack (request id, trace context,
+//! RED metrics, timeout, body limit), the health endpoints, and serving with graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::TraceContextExt;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::config::HttpSettings;
+use crate::error::ApiError;
+use crate::health::Health;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The request id of the request being handled by this task, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Runs `fut` with `id` as the current request id (for background work done on behalf of a
+/// request, and for tests).
+pub async fn with_request_id<F: Future>(id: String, fut: F) -> F::Output {
+    CURRENT_REQUEST_ID.scope(id, fut).await
+}
+
+/// The configured body limit, put in request extensions for extractors that report it.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// Per-service middleware settings.
+#[derive(Clone, Debug)]
+pub struct StackSettings {
+    pub service: &'static str,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl StackSettings {
+    pub fn from_http(service: &'static str, http: &HttpSettings) -> Self {
+        Self {
+            service,
+            body_limit_bytes: http.body_limit_bytes,
+            request_timeout: Duration::from_millis(http.request_timeout_ms),
+        }
+    }
+}
+
+/// Wraps a service's API router with the health endpoints and the standard layers.
+pub fn service_router(api: Router, health: Health, stack: StackSettings) -> Router {
+    let ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(health);
+    api.merge(ops)
+        .layer(middleware::from_fn_with_state(stack.clone(), limit_and_timeout))
+        .layer(DefaultBodyLimit::max(stack.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(stack, request_context))
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(State(health): State<Health>) -> Response {
+    let report = health.check().await;
+    let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(report)).into_response()
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        crate::metrics::render(),
+    )
+}
+
+/// Request id, trace context, span, access log and RED metrics for one request.
+async fn request_context(
+    State(stack): State<StackSettings>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let matched = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let method = req.method().clone();
+
+    let span = tracing::info_span!(
+        "request",
+        service = stack.service,
+        method = %method,
+        route = tracing::field::Empty,
+        request_id = %request_id,
+        trace_id = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|p| {
+        p.extract(&HeaderExtractor(req.headers()))
+    });
+    let _ = span.set_parent(parent);
+    let trace_id = span.context().span().span_context().trace_id();
+    if trace_id != opentelemetry::trace::TraceId::INVALID {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        req.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let mut response = CURRENT_REQUEST_ID
+        .scope(request_id.clone(), next.run(req).instrument(span.clone()))
+        .await;
+
+    let status = response.status();
+    let elapsed = started.elapsed();
+    let route = matched
+        .or_else(|| response.extensions().get::<RouteLabel>().map(|l| l.0.to_owned()))
+        .unwrap_or_else(|| "unmatched".to_owned());
+    span.record("route", route.as_str());
+    let quiet = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    crate::metrics::record_request(stack.service, &route, method.as_str(), status.as_u16(), elapsed);
+    span.in_scope(|| {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if quiet {
+            tracing::debug!(status = status.as_u16(), latency_ms, "request completed");
+        } else if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), latency_ms, "request completed");
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request completed");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// A route label that a handler not matched by a path template (the gateway's proxy) puts in
+/// its response extensions, so metrics stay low-cardinality.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteLabel(pub &'static str);
+
+/// Rejects declared oversized bodies early with 413 and bounds the request's time.
+async fn limit_and_timeout(State(stack): State<StackSettings>, mut req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > stack.body_limit_bytes) {
+        return ApiError::PayloadTooLarge { limit: stack.body_limit_bytes }.into_response();
+    }
+    req.extensions_mut().insert(BodyLimit(stack.body_limit_bytes));
+    match tokio::time::timeout(stack.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Unavailable(format!(
+            "the request took longer than {} ms",
+            stack.request_timeout.as_millis()
+        ))
+        .into_response(),
+    }
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+}
+
+/// A bound listener and the router it will serve.
+pub struct BoundService {
+    pub name: &'static str,
+    pub listener: TcpListener,
+    pub router: Router,
+}
+
+impl BoundService {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `stop` is cancelled, then stops accepting and lets in-flight requests
+    /// finish for at most `grace`.
+    pub async fn serve(self, stop: CancellationToken, grace: Duration) -> anyhow::Result<()> {
+        let name = self.name;
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let stopped = stop.clone();
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move { stopped.cancelled().await });
+        let server = tokio::spawn(async move { server.await });
+        stop.cancelled().await;
+        match tokio::time::timeout(grace, server).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!(service = name, "grace period over; dropping in-flight requests"),
+        }
+        tracing::info!(service = name, "stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
+        _ = terminate => tracing::info!(signal = "SIGTERM", "shutting down"),
+    }
+}
