@@ -10,7 +10,22 @@ on the service's settings merged over .Values.serviceDefaults ("wayfare.svc").
 {{/* Merged settings of one service: (dict "root" $ "name" "catalog") -> YAML (use with fromYaml). */}}
 {{- define "wayfare.svc" -}}
 {{- $own := index .root.Values.services .name | default dict -}}
-{{- toYaml (mergeOverwrite (deepCopy .root.Values.serviceDefaults) (deepCopy $own)) -}}
+{{- include "wayfare.deepMerge" (dict "base" .root.Values.serviceDefaults "over" $own) -}}
+{{- end -}}
+
+{{/* Deep merge where `over` wins, including false, 0 and empty lists (sprig's mergeOverwrite
+     ignores those, so `enabled: false` would not switch a service off). -> YAML */}}
+{{- define "wayfare.deepMerge" -}}
+{{- $out := deepCopy .base -}}
+{{- range $k, $v := .over -}}
+{{- $cur := index $out $k -}}
+{{- if and (kindIs "map" $v) (kindIs "map" $cur) -}}
+{{- $_ := set $out $k (include "wayfare.deepMerge" (dict "base" $cur "over" $v) | fromYaml) -}}
+{{- else -}}
+{{- $_ := set $out $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
 {{- end -}}
 
 {{/* Names of the enabled services, sorted: (root) -> YAML list (use with fromYamlArray). */}}
