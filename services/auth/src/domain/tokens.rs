@@ -1,0 +1,60 @@
+//! Access tokens (short-lived EdDSA JWTs) and refresh tokens (opaque, stored hashed, rotated).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, Header};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wayfare_chassis::identity::{Claims, Role};
+
+use super::keys::SigningKeys;
+
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+pub struct AccessTokenSpec<'a> {
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    pub ttl_seconds: u64,
+}
+
+pub fn issue_access_token(
+    keys: &SigningKeys,
+    spec: &AccessTokenSpec<'_>,
+    user_id: &str,
+    email: &str,
+    role: Role,
+    now_seconds: i64,
+) -> anyhow::Result<String> {
+    let claims = Claims {
+        sub: user_id.to_string(),
+        email: email.to_string(),
+        role,
+        iss: spec.issuer.to_string(),
+        aud: spec.audience.to_string(),
+        iat: now_seconds,
+        exp: now_seconds + spec.ttl_seconds as i64,
+        jti: uuid::Uuid::new_v4().to_string(),
+    };
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(keys.kid.clone());
+    Ok(jsonwebtoken::encode(&header, &claims, &keys.encoding)?)
+}
+
+/// A new opaque refresh token: 256 random bits.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("rt_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What is stored: the SHA-256 of the token (a fast hash is right for 256 random bits).
+pub fn hash_refresh_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}

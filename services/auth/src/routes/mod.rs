@@ -1,0 +1,190 @@
+//! auth's HTTP API (paths as the gateway exposes them).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use wayfare_chassis::db::{now_ms, rfc3339, Db};
+use wayfare_chassis::identity::{AuthUser, Role, TokenVerifier};
+use wayfare_chassis::Json;
+
+use crate::config::AuthConfig;
+use crate::domain::keys::SigningKeys;
+use crate::domain::tokens::{self, AccessTokenSpec, TokenPair};
+use crate::domain::{self, DisplayName, Email, Password};
+use crate::error::AuthError;
+use crate::store::{self, User};
+
+#[derive(Clone)]
+pub struct AuthState {
+    pub db: Db,
+    pub keys: Arc<SigningKeys>,
+    pub verifier: TokenVerifier,
+    pub config: Arc<AuthConfig>,
+}
+
+impl FromRef<AuthState> for TokenVerifier {
+    fn from_ref(state: &AuthState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+pub fn router(state: AuthState) -> Router {
+    Router::new()
+        .route("/api/auth/signup", post(signup))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/.well-known/jwks.json", get(jwks))
+        .with_state(state)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignupRequest {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            created_at: rfc3339(user.created_at),
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn signup(
+    State(state): State<AuthState>,
+    Json(body): Json<SignupRequest>,
+) -> Result<(StatusCode, Json<UserView>), AuthError> {
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse(&body.password)?;
+    let name = DisplayName::parse(&body.name)?;
+    let user = create_user(&state.db, &email, &name, password, Role::Customer).await?;
+    metrics::counter!("auth_signups_total").increment(1);
+    tracing::info!(user_id = %user.id, "account created");
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+/// Creates an account (used by signup and by the admin bootstrap).
+pub async fn create_user(db: &Db, email: &Email, name: &DisplayName, password: Password, role: Role) -> Result<User, AuthError> {
+    if store::find_user_by_email(db, email.as_str()).await?.is_some() {
+        return Err(AuthError::EmailTaken);
+    }
+    let hash = domain::hash_password(password).await?;
+    store::insert_user(db, email.as_str(), name.as_str(), &hash, role).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn login(State(state): State<AuthState>, Json(body): Json<LoginRequest>) -> Result<Json<TokenPair>, AuthError> {
+    // A malformed e-mail cannot belong to anyone: same answer as a wrong password.
+    let user = match Email::parse(&body.email) {
+        Ok(email) => store::find_user_by_email(&state.db, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let ok = domain::verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = match (ok, user) {
+        (true, Some(user)) => user,
+        _ => {
+            metrics::counter!("auth_logins_total", "result" => "failure").increment(1);
+            return Err(AuthError::BadCredentials);
+        }
+    };
+    metrics::counter!("auth_logins_total", "result" => "success").increment(1);
+    let family = uuid::Uuid::now_v7().to_string();
+    Ok(Json(issue_pair(&state, &user, &family).await?))
+}
+
+async fn issue_pair(state: &AuthState, user: &User, family_id: &str) -> Result<TokenPair, AuthError> {
+    let now = now_ms();
+    let spec = AccessTokenSpec {
+        issuer: &state.config.issuer,
+        audience: &state.config.audience,
+        ttl_seconds: state.config.access_token_ttl_seconds,
+    };
+    let access = tokens::issue_access_token(&state.keys, &spec, &user.id, &user.email, user.role, now / 1000)?;
+    let refresh = tokens::new_refresh_token();
+    let expires_at = now + (state.config.refresh_token_ttl_seconds as i64) * 1000;
+    store::insert_refresh_token(&state.db, &user.id, family_id, &tokens::hash_refresh_token(&refresh), expires_at).await?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: state.config.access_token_ttl_seconds,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
+/// client misbehaves): the whole family is revoked, so the thief's copy dies too.
+#[tracing::instrument(skip_all)]
+async fn refresh(State(state): State<AuthState>, Json(body): Json<RefreshRequest>) -> Result<Json<TokenPair>, AuthError> {
+    let hash = tokens::hash_refresh_token(&body.refresh_token);
+    let token = store::find_refresh_token(&state.db, &hash).await?.ok_or(AuthError::BadRefreshToken)?;
+    if token.revoked_at.is_some() {
+        return Err(AuthError::BadRefreshToken);
+    }
+    if token.used_at.is_some() || !store::mark_refresh_token_used(&state.db, &token.id).await? {
+        let revoked = store::revoke_family(&state.db, &token.family_id).await?;
+        metrics::counter!("auth_refresh_reuse_total").increment(1);
+        tracing::warn!(family_id = %token.family_id, revoked, "refresh token reused; family revoked");
+        return Err(AuthError::BadRefreshToken);
+    }
+    if token.expires_at <= now_ms() {
+        return Err(AuthError::BadRefreshToken);
+    }
+    let user = store::find_user_by_id(&state.db, &token.user_id).await?.ok_or(AuthError::BadRefreshToken)?;
+    Ok(Json(issue_pair(&state, &user, &token.family_id).await?))
+}
+
+/// Ends the session the refresh token belongs to. Always 204, so it reveals nothing.
+#[tracing::instrument(skip_all)]
+async fn logout(State(state): State<AuthState>, Json(body): Json<RefreshRequest>) -> Result<StatusCode, AuthError> {
+    let hash = tokens::hash_refresh_token(&body.refresh_token);
+    if let Some(token) = store::find_refresh_token(&state.db, &hash).await? {
+        store::revoke_family(&state.db, &token.family_id).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %claims.sub))]
+async fn me(State(state): State<AuthState>, AuthUser(claims): AuthUser) -> Result<Json<UserView>, AuthError> {
+    let user = store::find_user_by_id(&state.db, &claims.sub)
+        .await?
+        .ok_or_else(|| AuthError::Api(wayfare_chassis::ApiError::Unauthorized("account no longer exists".into())))?;
+    Ok(Json(UserView::from(&user)))
+}
+
+async fn jwks(State(state): State<AuthState>) -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(state.keys.jwks.clone()))
+}

@@ -1,0 +1,140 @@
+//! auth's tables: users and refresh tokens. Plain SQL that runs unchanged on SQLite and
+//! MySQL/MariaDB.
+
+use sqlx::Row;
+use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::error::is_unique_violation;
+use wayfare_chassis::identity::Role;
+
+use crate::error::AuthError;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::parse(&role).unwrap_or(Role::Customer),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, email, name, password_hash, role, created_at";
+
+#[tracing::instrument(skip(db, password_hash))]
+pub async fn insert_user(db: &Db, email: &str, name: &str, password_hash: &str, role: Role) -> Result<User, AuthError> {
+    let user = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: email.to_string(),
+        name: name.to_string(),
+        password_hash: password_hash.to_string(),
+        role,
+        created_at: now_ms(),
+    };
+    let result = sqlx::query("INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(user.role.as_str())
+        .bind(user.created_at)
+        .execute(&db.pool)
+        .await;
+    match result {
+        Ok(_) => Ok(user),
+        Err(err) if is_unique_violation(&err) => Err(AuthError::EmailTaken),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<User>, AuthError> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
+        .bind(email)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| user_from_row(&r)).transpose()?)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn find_user_by_id(db: &Db, id: &str) -> Result<Option<User>, AuthError> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| user_from_row(&r)).transpose()?)
+}
+
+#[derive(Debug)]
+pub struct RefreshToken {
+    pub id: String,
+    pub user_id: String,
+    pub family_id: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[tracing::instrument(skip(db, token_hash))]
+pub async fn insert_refresh_token(db: &Db, user_id: &str, family_id: &str, token_hash: &str, expires_at: i64) -> Result<(), AuthError> {
+    sqlx::query("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, used_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(user_id)
+        .bind(family_id)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(db, token_hash))]
+pub async fn find_refresh_token(db: &Db, token_hash: &str) -> Result<Option<RefreshToken>, AuthError> {
+    let row = sqlx::query("SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?")
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(RefreshToken {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        family_id: row.try_get("family_id")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    }))
+}
+
+/// Marks a token used if nobody did before; false means it was already used or revoked
+/// (a replay, or a race with another refresh of the same token).
+#[tracing::instrument(skip(db))]
+pub async fn mark_refresh_token_used(db: &Db, id: &str) -> Result<bool, AuthError> {
+    let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn revoke_family(db: &Db, family_id: &str) -> Result<u64, AuthError> {
+    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(family_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
