@@ -15,12 +15,13 @@ import hcl2
 INFRA = Path(__file__).resolve().parents[1]
 TERRAFORM = INFRA / "terraform"
 
+HCL2_MARKERS = {"__is_block__", "__comments__", "__inline_comments__"}
 META_ARGS = {"source", "version", "providers", "count", "for_each", "depends_on"}
 
 
 def clean(value):
     if isinstance(value, dict):
-        return {clean_key(k): clean(v) for k, v in value.items() if k != "__is_block__"}
+        return {clean_key(k): clean(v) for k, v in value.items() if k not in HCL2_MARKERS}
     if isinstance(value, list):
         return [clean(v) for v in value]
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':

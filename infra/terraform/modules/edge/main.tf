@@ -17,6 +17,25 @@ locals {
   web_origin   = "${local.web_bucket}.s3.${data.aws_region.current.name}.amazonaws.com"
   custom_cert  = var.web_domain != ""
   create_apigw = var.api_entry == "apigw" && var.ingress_nlb_listener_arn != ""
+
+  # CloudWatch Logs may use a log key only for log groups of this account in its region.
+  logs_key_statement = {
+    for region in distinct(["us-east-1", data.aws_region.current.name]) : region => {
+      sid       = "CloudWatchLogs"
+      actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+      resources = ["*"]
+      principals = [
+        { type = "Service", identifiers = ["logs.${region}.amazonaws.com"] }
+      ]
+      conditions = [
+        {
+          test     = "ArnLike"
+          variable = "kms:EncryptionContext:aws:logs:arn"
+          values   = ["arn:aws:logs:${region}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+        }
+      ]
+    }
+  }
 }
 
 ################################################################################
@@ -299,13 +318,30 @@ resource "aws_wafv2_web_acl" "cloudfront" {
   tags = var.tags
 }
 
+module "waf_logs_kms" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/kms/aws"
+  version = "3.1.1"
+  providers = {
+    aws = aws.us_east_1
+  }
+
+  create                  = var.enable_waf
+  description             = "${var.name} WAF logs"
+  aliases                 = ["${var.name}/waf-logs"]
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  key_statements          = [local.logs_key_statement["us-east-1"]]
+  tags                    = var.tags
+}
+
 resource "aws_cloudwatch_log_group" "waf" {
-  #checkov:skip=CKV_AWS_158:WAF logs hold request metadata only (no bodies, no secrets); the service-owned key suffices
   count    = var.enable_waf ? 1 : 0
   provider = aws.us_east_1
 
   name              = "aws-waf-logs-${var.name}-cloudfront" # WAF requires the aws-waf-logs- prefix.
   retention_in_days = var.log_retention_days
+  kms_key_id        = module.waf_logs_kms.key_arn
   tags              = var.tags
 }
 
@@ -393,12 +429,26 @@ resource "aws_apigatewayv2_route" "default" {
   target    = "integrations/${aws_apigatewayv2_integration.ingress[0].id}"
 }
 
+module "api_logs_kms" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/kms/aws"
+  version = "3.1.1"
+
+  create                  = local.create_apigw
+  description             = "${var.name} API access logs"
+  aliases                 = ["${var.name}/api-logs"]
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  key_statements          = [local.logs_key_statement[data.aws_region.current.name]]
+  tags                    = var.tags
+}
+
 resource "aws_cloudwatch_log_group" "api_access" {
-  #checkov:skip=CKV_AWS_158:Access logs hold request metadata only (no bodies, no tokens); the service-owned key suffices
   count = local.create_apigw ? 1 : 0
 
   name              = "/aws/apigateway/${var.name}-api"
   retention_in_days = var.log_retention_days
+  kms_key_id        = module.api_logs_kms.key_arn
   tags              = var.tags
 }
 

@@ -9,6 +9,33 @@ resource "random_id" "suffix" {
   byte_length = 3
 }
 
+# Customer-managed key, rotated every 90 days; the Cloud Storage service agent may use it.
+resource "google_kms_key_ring" "backup" {
+  name     = "${var.name}-backup"
+  project  = var.gcp_project_id
+  location = var.kms_location
+}
+
+resource "google_kms_crypto_key" "backup" {
+  name            = "${var.name}-backup"
+  key_ring        = google_kms_key_ring.backup.id
+  rotation_period = "7776000s"
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+data "google_storage_project_service_account" "gcs" {
+  project = var.gcp_project_id
+}
+
+resource "google_kms_crypto_key_iam_member" "gcs" {
+  crypto_key_id = google_kms_crypto_key.backup.id
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = "serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"
+}
+
 resource "google_storage_bucket" "backup" {
   #checkov:skip=CKV_GCP_62:Access is audited with Cloud Audit Logs data-access logs; a second log bucket adds nothing
   name     = "${var.name}-backup-${random_id.suffix.hex}"
@@ -22,6 +49,10 @@ resource "google_storage_bucket" "backup" {
 
   versioning {
     enabled = true
+  }
+
+  encryption {
+    default_kms_key_name = google_kms_crypto_key.backup.id
   }
 
   soft_delete_policy {
@@ -68,6 +99,8 @@ resource "google_storage_bucket" "backup" {
   }
 
   labels = var.labels
+
+  depends_on = [google_kms_crypto_key_iam_member.gcs]
 }
 
 ################################################################################
@@ -141,6 +174,7 @@ resource "google_iam_workload_identity_pool" "aws" {
 }
 
 resource "google_iam_workload_identity_pool_provider" "aws" {
+  #checkov:skip=CKV_GCP_125:This is an AWS provider, not GitHub OIDC; attribute_condition pins it to the one backup role
   project                            = var.gcp_project_id
   workload_identity_pool_id          = google_iam_workload_identity_pool.aws.workload_identity_pool_id
   workload_identity_pool_provider_id = "aws-${data.aws_caller_identity.current.account_id}"

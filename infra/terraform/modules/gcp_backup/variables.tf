@@ -14,6 +14,12 @@ variable "location" {
   default     = "EU"
 }
 
+variable "kms_location" {
+  description = "Cloud KMS location of the bucket key; must match the bucket location (europe for EU, us for US)."
+  type        = string
+  default     = "europe"
+}
+
 variable "nearline_after_days" {
   description = "Days before objects move to Nearline."
   type        = number

@@ -25,7 +25,7 @@ locals {
 
 module "bucket" {
   #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
-  for_each = local.buckets
+  for_each = toset(["thanos", "loki"])
   source   = "terraform-aws-modules/s3-bucket/aws"
   version  = "4.11.0"
 
@@ -59,10 +59,10 @@ module "bucket" {
       filter                                 = {}
       abort_incomplete_multipart_upload_days = 7
       transition = [
-        { days = each.value.infrequent_access_after_days, storage_class = "STANDARD_IA" },
-        { days = each.value.glacier_after_days, storage_class = "GLACIER_IR" },
+        { days = local.buckets[each.key].infrequent_access_after_days, storage_class = "STANDARD_IA" },
+        { days = local.buckets[each.key].glacier_after_days, storage_class = "GLACIER_IR" },
       ]
-      expiration = { days = each.value.expire_after_days }
+      expiration = { days = local.buckets[each.key].expire_after_days }
     },
   ]
 
