@@ -1,1 +1,172 @@
-fn main(){}
+//! `wayfare`: one binary, many targets. `serve` runs every service in one process (the
+//! default, embedded SQLite and in-process cache, demo data) or one service per pod
+//! (`--target catalog`); `migrate` applies schemas and exits; `seed` loads a large synthetic
+//! catalog; `keygen` prints a new token signing key.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use wayfare::{BuildOptions, Platform};
+use wayfare_chassis::config::{Overrides, Settings};
+
+/// Exit code for bad configuration (EX_CONFIG from sysexits.h is 78; the issues ask for 64,
+/// EX_USAGE, which is also what the command-line parser uses).
+const EXIT_CONFIG: u8 = 64;
+
+#[derive(Parser)]
+#[command(name = "wayfare", version, about = "Wayfare: a shop and a flight-booking platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run services (all of them by default).
+    Serve(Common),
+    /// Apply the chosen services' database migrations and exit.
+    Migrate(Common),
+    /// Load demo data, or a large synthetic catalog with --products N.
+    Seed {
+        #[command(flatten)]
+        common: Common,
+        /// How many synthetic products to add.
+        #[arg(long)]
+        products: Option<u64>,
+    },
+    /// Print a new Ed25519 signing key (PKCS#8 PEM) for WAYFARE_JWT_SIGNING_KEY.
+    Keygen,
+}
+
+#[derive(Args, Default, Clone)]
+struct Common {
+    /// `all`, or comma-separated services (WAYFARE_TARGET).
+    #[arg(long)]
+    target: Option<String>,
+    /// Address to listen on (WAYFARE_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory for embedded databases and keys (WAYFARE_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file (WAYFARE_CONFIG).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl Common {
+    fn settings(&self) -> Result<Settings, ExitCode> {
+        let overrides = Overrides { target: self.target.clone(), listen: self.listen.clone(), data_dir: self.data_dir.clone() };
+        Settings::load(self.config.as_deref(), &overrides).map_err(|err| {
+            eprintln!("wayfare: {err}");
+            ExitCode::from(EXIT_CONFIG)
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(Common::default()));
+    if let Command::Keygen = command {
+        return match wayfare_auth::domain::keys::generate_pem() {
+            Ok(pem) => {
+                print!("{pem}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("wayfare: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let common = match &command {
+        Command::Serve(c) | Command::Migrate(c) | Command::Seed { common: c, .. } => c.clone(),
+        Command::Keygen => unreachable!("handled above"),
+    };
+    let settings = match common.settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("wayfare: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let service_name = format!("wayfare-{}", settings.target.replace(',', "-"));
+    let _telemetry = {
+        let _guard = runtime.enter();
+        wayfare_chassis::telemetry::init(&service_name, settings.log_format, &settings.log_filter)
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Serve(_) => serve(settings).await,
+            Command::Migrate(_) => migrate(settings).await,
+            Command::Seed { products, .. } => seed(settings, products).await,
+            Command::Keygen => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "wayfare failed");
+            eprintln!("wayfare: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let embedded = settings.database_url.is_none() && settings.database_urls.is_empty();
+    let data_dir = settings.data_dir.clone();
+    let platform = Platform::build(settings, BuildOptions::default()).await?;
+    let addr = platform.local_addr();
+    for (name, service_addr) in platform.service_addrs() {
+        tracing::info!(service = name, addr = %service_addr, "listening");
+    }
+    println!("Wayfare is ready: open http://{addr}/ (API under http://{addr}/api/)");
+    if embedded {
+        println!("Embedded data in {} (delete it to start afresh). Ctrl-C stops.", data_dir.display());
+    }
+    platform.run_until_stopped(wayfare_chassis::server::shutdown_signal()).await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    for name in settings.targets()? {
+        let migrations = wayfare::migrations_for(name);
+        if migrations.is_empty() {
+            continue;
+        }
+        let db = wayfare_chassis::db::Db::connect(name, &settings.database_url_for(name), Duration::from_secs(60)).await?;
+        let applied = db.migrate(migrations).await?;
+        println!("{name}: {applied} migration(s) applied, schema at version {}", migrations.last().map_or(0, |m| m.version));
+    }
+    Ok(())
+}
+
+async fn seed(settings: Settings, products: Option<u64>) -> anyhow::Result<()> {
+    let name = wayfare_catalog::NAME;
+    let db = wayfare_chassis::db::Db::connect(name, &settings.database_url_for(name), Duration::from_secs(60)).await?;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS).await?;
+    let Some(count) = products else {
+        let added = wayfare_catalog::seed::seed_demo(&db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("demo catalog: {added} product(s) added");
+        return Ok(());
+    };
+    let bar = indicatif::ProgressBar::new(count);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} products ({per_sec}, eta {eta})")
+            .expect("static template"),
+    );
+    let started = std::time::Instant::now();
+    let done = wayfare_catalog::seed::seed_synthetic(&db, count, |n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    println!("seeded {done} products in {secs:.1} s ({:.0} products/s)", done as f64 / secs.max(0.001));
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! The gateway's HTTP surface: `/api/**` proxied to the owning service after rate limiting and
+//! token verification, `/internal/**` refused, and the web app for everything else.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use wayfare_chassis::client::{Outbound, ServiceClient};
+use wayfare_chassis::identity::TokenVerifier;
+use wayfare_chassis::server::RouteLabel;
+use wayfare_chassis::ApiError;
+
+use crate::domain::{client_ip, route_for};
+use crate::store::RateLimiter;
+
+#[derive(Clone)]
+pub struct GatewayState {
+    pub upstreams: Arc<HashMap<&'static str, ServiceClient>>,
+    pub verifier: Option<TokenVerifier>,
+    pub limiter: RateLimiter,
+    pub trusted_proxy_hops: usize,
+    pub body_limit_bytes: usize,
+}
+
+pub struct WebSettings {
+    pub web_dir: Option<std::path::PathBuf>,
+    pub cors_origins: Vec<String>,
+}
+
+pub fn router(state: GatewayState, web: WebSettings) -> Router {
+    let api = Router::new()
+        .route("/api", any(proxy))
+        .route("/api/{*rest}", any(proxy))
+        .route("/.well-known/jwks.json", any(proxy))
+        .route("/internal", any(not_routed))
+        .route("/internal/{*rest}", any(not_routed))
+        .with_state(state);
+    let site = match web.web_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            Router::new().fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        }
+        None => Router::new().fallback(placeholder_page),
+    };
+    let mut router = api.merge(site);
+    if !web.cors_origins.is_empty() {
+        router = router.layer(cors(&web.cors_origins));
+    }
+    security_headers(router)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+fn security_headers(router: Router) -> Router {
+    let headers: [(&str, &str); 6] = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
+        ),
+    ];
+    headers.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+async fn not_routed() -> ApiError {
+    ApiError::NotFound("no such resource".into())
+}
+
+async fn placeholder_page() -> Html<&'static str> {
+    Html(include_str!("placeholder.html"))
+}
+
+/// Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus `host`.
+const HOP_BY_HOP: &[&str] = &[
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+    "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+];
+
+fn forwardable(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+async fn proxy(
+    State(state): State<GatewayState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let label = route_for(&path).map(|(prefix, _)| prefix).unwrap_or("/api/unknown");
+    let mut response = match forward(&state, peer, req).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    };
+    response.extensions_mut().insert(RouteLabel(label));
+    response
+}
+
+async fn forward(state: &GatewayState, peer: SocketAddr, req: Request) -> Result<Response, ApiError> {
+    let (parts, body) = req.into_parts();
+    let (_, service) = route_for(parts.uri.path()).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
+    let upstream = state.upstreams.get(service).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
+
+    let ip = client_ip(peer, &parts.headers, state.trusted_proxy_hops).to_string();
+    state.limiter.per_client(&ip).await?;
+    if parts.method == Method::POST && parts.uri.path() == "/api/auth/login" {
+        state.limiter.login(&ip).await?;
+    }
+    // Reject bad tokens here so forged traffic never reaches a service; the service verifies
+    // again itself (it trusts no identity it did not check).
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header".into()))?;
+        let verifier = state.verifier.as_ref().ok_or_else(|| ApiError::Unavailable("auth is not configured".into()))?;
+        let claims = verifier.verify(token).await?;
+        state.limiter.per_user(&claims.sub).await?;
+    }
+
+    let body = axum::body::to_bytes(body, state.body_limit_bytes)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge { limit: state.body_limit_bytes })?;
+    let mut headers = forwardable(&parts.headers);
+    let forwarded_for = match parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {}", peer.ip()),
+        None => peer.ip().to_string(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
+        headers.insert("x-forwarded-for", value);
+    }
+    let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    let outbound = Outbound {
+        method: parts.method,
+        path,
+        headers,
+        body: (!body.is_empty()).then_some(body),
+    };
+    let upstream_response = upstream.send(outbound).await?;
+
+    let status = StatusCode::from_u16(upstream_response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = Response::builder().status(status);
+    if let Some(out) = response.headers_mut() {
+        for (name, value) in upstream_response.headers() {
+            if !HOP_BY_HOP.contains(&name.as_str()) {
+                out.append(name.clone(), value.clone());
+            }
+        }
+    }
+    response
+        .body(Body::from_stream(upstream_response.bytes_stream()))
+        .map_err(|e| ApiError::Internal(e.into()))
+}
