@@ -33,6 +33,7 @@ NOT_MANIFESTS = [
     "helm/wayfare/ci/*.yaml",           # values.schema.json (render.py)
     "helm/wayfare/templates/*",         # Go templates: checked through their rendered output
     ".yamllint.yaml",
+    ".trivyignore.yaml",                # trivy --ignorefile
     "validate/node_modules/*",
 ]
 
