@@ -210,8 +210,8 @@ def test_secret_and_role_names_follow_the_contract():
     secrets = MODULES["secrets"].text
     assert '"wayfare/${var.env}/${each.key}"' in secrets
     assert '"wayfare-${var.env}-${each.key}"' in secrets
-    assert '"${var.namespace}:wayfare-${each.key}"' in secrets
-    assert MODULES["secrets"].variables["namespace"]["default"] == "wayfare"
+    assert '"${ns}:wayfare-${each.key}"' in secrets
+    assert MODULES["secrets"].variables["namespaces"]["default"] == ["wayfare"]
 
 
 def test_no_secret_values_in_code():

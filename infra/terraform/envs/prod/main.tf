@@ -73,8 +73,10 @@ module "eks" {
 module "secrets" {
   source = "../../modules/secrets"
 
-  env               = var.env
-  services          = local.services
+  env      = var.env
+  services = local.services
+  # The contract names namespace wayfare; the chart deploys to wayfare-<env>. Trust both.
+  namespaces        = ["wayfare", "wayfare-${var.env}"]
   oidc_provider_arn = module.eks.oidc_provider_arn
   tags              = local.tags
 }

@@ -106,13 +106,18 @@ variable "observability_kms_key_arn" {
 variable "thanos_service_accounts" {
   description = "namespace:serviceaccount pairs that may assume the Thanos role (Prometheus sidecar, store, compactor)."
   type        = list(string)
-  default     = ["monitoring:thanos", "monitoring:kube-prometheus-stack-prometheus"]
+  default = [
+    "monitoring:thanos",
+    "monitoring:thanos-storegateway",
+    "monitoring:thanos-compactor",
+    "monitoring:kube-prometheus-stack-prometheus",
+  ]
 }
 
 variable "loki_service_accounts" {
   description = "namespace:serviceaccount pairs that may assume the Loki role."
   type        = list(string)
-  default     = ["monitoring:loki"]
+  default     = ["logging:loki"]
 }
 
 variable "tags" {

@@ -77,7 +77,7 @@ module "service_irsa" {
   oidc_providers = {
     main = {
       provider_arn               = var.oidc_provider_arn
-      namespace_service_accounts = ["${var.namespace}:wayfare-${each.key}"]
+      namespace_service_accounts = [for ns in var.namespaces : "${ns}:wayfare-${each.key}"]
     }
   }
 

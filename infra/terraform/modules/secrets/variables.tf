@@ -8,10 +8,10 @@ variable "services" {
   type        = list(string)
 }
 
-variable "namespace" {
-  description = "Kubernetes namespace of the service accounts wayfare-<service>."
-  type        = string
-  default     = "wayfare"
+variable "namespaces" {
+  description = "Kubernetes namespaces whose service account wayfare-<service> may assume the service's role."
+  type        = list(string)
+  default     = ["wayfare"]
 }
 
 variable "oidc_provider_arn" {
