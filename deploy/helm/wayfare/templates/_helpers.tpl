@@ -100,7 +100,7 @@ on the service's settings merged over .Values.serviceDefaults ("wayfare.svc").
 app.kubernetes.io/name: {{ .name }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/part-of: wayfare
-app.kubernetes.io/component: {{ .name }}
+app.kubernetes.io/component: {{ .component | default .name }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ include "wayfare.chart" .root }}
 {{- end -}}
