@@ -95,7 +95,7 @@ wiring_tests() {
 
 checkov_terraform() {
   "$CHECKOV" --quiet --compact --skip-download --download-external-modules false \
-    --framework terraform -d infra/terraform
+    --skip-path .terraform --framework terraform -d infra/terraform
 }
 
 checkov_workflows() {
@@ -104,7 +104,7 @@ checkov_workflows() {
 
 trivy_config() {
   "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/trivy-cache" \
-    --exit-code 1 --severity LOW,MEDIUM,HIGH,CRITICAL infra &&
+    --skip-dirs "**/.terraform" --exit-code 1 --severity LOW,MEDIUM,HIGH,CRITICAL infra &&
     "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/trivy-cache" \
       --exit-code 1 --severity LOW,MEDIUM,HIGH,CRITICAL .github
 }
