@@ -31,7 +31,12 @@ struct Inner {
 struct Ttl;
 
 impl Expiry<String, (Arc<str>, Duration)> for Ttl {
-    fn expire_after_create(&self, _: &String, value: &(Arc<str>, Duration), _: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _: &String,
+        value: &(Arc<str>, Duration),
+        _: Instant,
+    ) -> Option<Duration> {
         Some(value.1)
     }
 }
@@ -69,7 +74,10 @@ impl Cache {
         Self {
             inner: Arc::new(Inner {
                 namespace: namespace.to_string(),
-                local: LocalCache::builder().max_capacity(100_000).expire_after(Ttl).build(),
+                local: LocalCache::builder()
+                    .max_capacity(100_000)
+                    .expire_after(Ttl)
+                    .build(),
                 buckets: LocalCache::builder()
                     .max_capacity(200_000)
                     .time_to_idle(Duration::from_secs(600))
@@ -90,13 +98,15 @@ impl Cache {
     pub async fn get(&self, key: &str) -> Option<String> {
         let key = self.key(key);
         match &self.inner.redis {
-            Some(redis) => {
-                redis.run("GET", |mut c| async move {
-                    redis::cmd("GET").arg(&key).query_async::<Option<String>>(&mut c).await
+            Some(redis) => redis
+                .run("GET", |mut c| async move {
+                    redis::cmd("GET")
+                        .arg(&key)
+                        .query_async::<Option<String>>(&mut c)
+                        .await
                 })
                 .await
-                .flatten()
-            }
+                .flatten(),
             None => self.inner.local.get(&key).map(|(v, _)| v.to_string()),
         }
     }
@@ -107,10 +117,17 @@ impl Cache {
             Some(redis) => {
                 let value = value.to_string();
                 let ms = ttl.as_millis().max(1) as u64;
-                redis.run("SET", |mut c| async move {
-                    redis::cmd("SET").arg(&key).arg(value).arg("PX").arg(ms).query_async::<()>(&mut c).await
-                })
-                .await;
+                redis
+                    .run("SET", |mut c| async move {
+                        redis::cmd("SET")
+                            .arg(&key)
+                            .arg(value)
+                            .arg("PX")
+                            .arg(ms)
+                            .query_async::<()>(&mut c)
+                            .await
+                    })
+                    .await;
             }
             None => self.inner.local.insert(key, (Arc::from(value), ttl)),
         }
@@ -120,10 +137,11 @@ impl Cache {
         let key = self.key(key);
         match &self.inner.redis {
             Some(redis) => {
-                redis.run("DEL", |mut c| async move {
-                    redis::cmd("DEL").arg(&key).query_async::<()>(&mut c).await
-                })
-                .await;
+                redis
+                    .run("DEL", |mut c| async move {
+                        redis::cmd("DEL").arg(&key).query_async::<()>(&mut c).await
+                    })
+                    .await;
             }
             None => self.inner.local.invalidate(&key),
         }
@@ -198,7 +216,10 @@ struct Bucket {
 
 impl Bucket {
     fn full(burst: u32) -> Self {
-        Self { tokens: f64::from(burst), updated: None }
+        Self {
+            tokens: f64::from(burst),
+            updated: None,
+        }
     }
 
     fn take(&mut self, per_second: f64, burst: u32, now: Instant) -> RateDecision {
@@ -209,10 +230,16 @@ impl Bucket {
         self.updated = Some(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            RateDecision { allowed: true, retry_after: Duration::ZERO }
+            RateDecision {
+                allowed: true,
+                retry_after: Duration::ZERO,
+            }
         } else {
             let wait = (1.0 - self.tokens) / per_second;
-            RateDecision { allowed: false, retry_after: Duration::from_secs_f64(wait) }
+            RateDecision {
+                allowed: false,
+                retry_after: Duration::from_secs_f64(wait),
+            }
         }
     }
 }

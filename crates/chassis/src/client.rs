@@ -21,13 +21,26 @@ pub enum ClientError {
     #[error("{upstream} is failing; circuit open")]
     CircuitOpen { upstream: &'static str },
     #[error("{upstream} did not answer within {timeout_ms} ms")]
-    Timeout { upstream: &'static str, timeout_ms: u128 },
+    Timeout {
+        upstream: &'static str,
+        timeout_ms: u128,
+    },
     #[error("{upstream} unreachable: {reason}")]
-    Unreachable { upstream: &'static str, reason: String },
+    Unreachable {
+        upstream: &'static str,
+        reason: String,
+    },
     #[error("{upstream} answered {status}")]
-    Status { upstream: &'static str, status: u16, body: String },
+    Status {
+        upstream: &'static str,
+        status: u16,
+        body: String,
+    },
     #[error("{upstream} sent an unreadable answer: {reason}")]
-    Decode { upstream: &'static str, reason: String },
+    Decode {
+        upstream: &'static str,
+        reason: String,
+    },
 }
 
 impl From<ClientError> for ApiError {
@@ -78,21 +91,36 @@ pub struct Outbound {
 
 impl Outbound {
     pub fn get(path: impl Into<String>) -> Self {
-        Self { method: Method::GET, path: path.into(), headers: HeaderMap::new(), body: None }
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            headers: HeaderMap::new(),
+            body: None,
+        }
     }
 
     pub fn json<T: serde::Serialize>(method: Method, path: impl Into<String>, body: &T) -> Self {
         let mut headers = HeaderMap::new();
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         let body = serde_json::to_vec(body).expect("serialising a request body cannot fail");
-        Self { method, path: path.into(), headers, body: Some(Bytes::from(body)) }
+        Self {
+            method,
+            path: path.into(),
+            headers,
+            body: Some(Bytes::from(body)),
+        }
     }
 
     /// GET, HEAD, PUT, DELETE and OPTIONS are idempotent by definition; a POST is when it
     /// carries an `Idempotency-Key` (the callee deduplicates it).
     pub fn is_idempotent(&self) -> bool {
-        matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
-            || self.headers.contains_key("idempotency-key")
+        matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        ) || self.headers.contains_key("idempotency-key")
     }
 }
 
@@ -117,7 +145,10 @@ impl ServiceClient {
             upstream,
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
-            breaker: Arc::new(CircuitBreaker::new(policy.failure_threshold, policy.open_for)),
+            breaker: Arc::new(CircuitBreaker::new(
+                policy.failure_threshold,
+                policy.open_for,
+            )),
             policy,
         }
     }
@@ -133,7 +164,11 @@ impl ServiceClient {
     /// Sends `req`, retrying idempotent requests on connection errors, timeouts and 502/503/504.
     /// Any other answer (including 4xx and 500) is returned as is for the caller to interpret.
     pub async fn send(&self, req: Outbound) -> Result<reqwest::Response, ClientError> {
-        let attempts = if req.is_idempotent() { self.policy.retries + 1 } else { 1 };
+        let attempts = if req.is_idempotent() {
+            self.policy.retries + 1
+        } else {
+            1
+        };
         let mut headers = req.headers.clone();
         propagate_context(&mut headers);
         let url = format!("{}{}", self.base_url, req.path);
@@ -145,8 +180,11 @@ impl ServiceClient {
                 tokio::time::sleep(base + Duration::from_millis(jitter)).await;
             }
             if !self.breaker.allow() {
-                metrics::counter!("client_circuit_open_total", "upstream" => self.upstream).increment(1);
-                return Err(last_error.unwrap_or(ClientError::CircuitOpen { upstream: self.upstream }));
+                metrics::counter!("client_circuit_open_total", "upstream" => self.upstream)
+                    .increment(1);
+                return Err(last_error.unwrap_or(ClientError::CircuitOpen {
+                    upstream: self.upstream,
+                }));
             }
             let mut builder = self
                 .http
@@ -164,7 +202,11 @@ impl ServiceClient {
                     if attempt + 1 == attempts {
                         return Ok(response);
                     }
-                    last_error = Some(ClientError::Status { upstream: self.upstream, status, body: String::new() });
+                    last_error = Some(ClientError::Status {
+                        upstream: self.upstream,
+                        status,
+                        body: String::new(),
+                    });
                 }
                 Ok(response) => {
                     self.breaker.record_success();
@@ -173,9 +215,15 @@ impl ServiceClient {
                 Err(err) => {
                     self.breaker.record_failure();
                     last_error = Some(if err.is_timeout() {
-                        ClientError::Timeout { upstream: self.upstream, timeout_ms: self.policy.timeout.as_millis() }
+                        ClientError::Timeout {
+                            upstream: self.upstream,
+                            timeout_ms: self.policy.timeout.as_millis(),
+                        }
                     } else {
-                        ClientError::Unreachable { upstream: self.upstream, reason: root_cause(&err) }
+                        ClientError::Unreachable {
+                            upstream: self.upstream,
+                            reason: root_cause(&err),
+                        }
                     });
                 }
             }
@@ -189,12 +237,15 @@ impl ServiceClient {
         self.read_json(response).await
     }
 
-    pub async fn read_json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T, ClientError> {
+    pub async fn read_json<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, ClientError> {
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Decode { upstream: self.upstream, reason: e.to_string() })?;
+        let body = response.bytes().await.map_err(|e| ClientError::Decode {
+            upstream: self.upstream,
+            reason: e.to_string(),
+        })?;
         if !status.is_success() {
             return Err(ClientError::Status {
                 upstream: self.upstream,
@@ -202,8 +253,10 @@ impl ServiceClient {
                 body: String::from_utf8_lossy(&body).into_owned(),
             });
         }
-        serde_json::from_slice(&body)
-            .map_err(|e| ClientError::Decode { upstream: self.upstream, reason: e.to_string() })
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode {
+            upstream: self.upstream,
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -236,7 +289,10 @@ struct HeaderInjector<'a>(&'a mut HeaderMap);
 
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(key.as_bytes()), HeaderValue::from_str(&value)) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             self.0.insert(name, value);
         }
     }
@@ -327,19 +383,30 @@ mod tests {
         assert!(Outbound::get("/x").is_idempotent());
         let mut post = Outbound::json(Method::POST, "/x", &serde_json::json!({}));
         assert!(!post.is_idempotent());
-        post.headers.insert("idempotency-key", HeaderValue::from_static("k"));
+        post.headers
+            .insert("idempotency-key", HeaderValue::from_static("k"));
         assert!(post.is_idempotent());
     }
 
     #[tokio::test]
     async fn unreachable_upstream_fails_fast_and_opens_the_circuit() {
-        let policy = ClientPolicy { retries: 0, failure_threshold: 2, ..Default::default() };
+        let policy = ClientPolicy {
+            retries: 0,
+            failure_threshold: 2,
+            ..Default::default()
+        };
         let client = ServiceClient::new("nowhere", "http://127.0.0.1:1", policy);
         let started = Instant::now();
         for _ in 0..2 {
-            assert!(matches!(client.send(Outbound::get("/")).await, Err(ClientError::Unreachable { .. })));
+            assert!(matches!(
+                client.send(Outbound::get("/")).await,
+                Err(ClientError::Unreachable { .. })
+            ));
         }
-        assert!(matches!(client.send(Outbound::get("/")).await, Err(ClientError::CircuitOpen { .. })));
+        assert!(matches!(
+            client.send(Outbound::get("/")).await,
+            Err(ClientError::CircuitOpen { .. })
+        ));
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

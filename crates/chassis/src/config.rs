@@ -25,7 +25,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(setting: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { setting: setting.into(), reason: reason.into() }
+        Self {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -204,13 +207,20 @@ impl Default for Settings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: 1024 * 1024, request_timeout_ms: 10_000, client_timeout_ms: 3_000 }
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_ms: 10_000,
+            client_timeout_ms: 3_000,
+        }
     }
 }
 
 impl Default for ShutdownSettings {
     fn default() -> Self {
-        Self { drain_delay_seconds: 5, grace_seconds: 20 }
+        Self {
+            drain_delay_seconds: 5,
+            grace_seconds: 20,
+        }
     }
 }
 
@@ -278,7 +288,9 @@ impl Settings {
         overrides: &Overrides,
     ) -> Result<Self, ConfigError> {
         let file = config_file.map(Path::to_path_buf).or_else(|| {
-            env.get("WAYFARE_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from)
+            env.get("WAYFARE_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
         });
         let mut settings = match file {
             Some(path) => Self::from_file(&path)?,
@@ -398,8 +410,11 @@ impl Settings {
             self.gateway.web_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = get("WAYFARE_CORS_ORIGINS") {
-            self.gateway.cors_origins =
-                v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            self.gateway.cors_origins = v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         if let Some(v) = get("WAYFARE_UPSTREAM_TIMEOUT_MS") {
             self.gateway.upstream_timeout_ms = parse("WAYFARE_UPSTREAM_TIMEOUT_MS", &v)?;
@@ -435,23 +450,34 @@ impl Settings {
     /// The chosen services, in dependency order.
     pub fn targets(&self) -> Result<Vec<&'static str>, ConfigError> {
         let wanted: Vec<&str> = self.target.split(',').map(str::trim).collect();
-        if wanted.iter().any(|t| *t == "all") {
+        if wanted.contains(&"all") {
             return Ok(SERVICES.to_vec());
         }
         for name in &wanted {
             if !SERVICES.contains(name) {
                 return Err(ConfigError::new(
                     "WAYFARE_TARGET",
-                    format!("unknown target '{name}' (known: all, {})", SERVICES.join(", ")),
+                    format!(
+                        "unknown target '{name}' (known: all, {})",
+                        SERVICES.join(", ")
+                    ),
                 ));
             }
         }
-        Ok(SERVICES.iter().copied().filter(|s| wanted.contains(s)).collect())
+        Ok(SERVICES
+            .iter()
+            .copied()
+            .filter(|s| wanted.contains(s))
+            .collect())
     }
 
     /// The database URL one service uses: its override, the shared URL, or its embedded file.
     pub fn database_url_for(&self, service: &str) -> String {
-        if let Some(url) = self.database_urls.get(service).or(self.database_url.as_ref()) {
+        if let Some(url) = self
+            .database_urls
+            .get(service)
+            .or(self.database_url.as_ref())
+        {
             return url.expose_secret().to_string();
         }
         let path = self.data_dir.join(format!("{service}.db"));
@@ -460,18 +486,25 @@ impl Settings {
 
     /// Whether the service runs on embedded storage (no URL configured for it).
     pub fn is_embedded(&self, service: &str) -> bool {
-        self.database_urls.get(service).or(self.database_url.as_ref()).is_none()
+        self.database_urls
+            .get(service)
+            .or(self.database_url.as_ref())
+            .is_none()
     }
 
     pub fn should_seed_demo_data(&self, service: &str) -> bool {
-        self.seed_demo_data.unwrap_or_else(|| self.is_embedded(service))
+        self.seed_demo_data
+            .unwrap_or_else(|| self.is_embedded(service))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.targets()?;
         let check_db = |setting: &str, url: &SecretString| {
             let url = url.expose_secret();
-            if !["sqlite:", "mysql:", "mariadb:"].iter().any(|p| url.starts_with(p)) {
+            if !["sqlite:", "mysql:", "mariadb:"]
+                .iter()
+                .any(|p| url.starts_with(p))
+            {
                 return Err(ConfigError::new(
                     setting,
                     "expected a sqlite://, mysql:// or mariadb:// URL",
@@ -483,7 +516,10 @@ impl Settings {
             check_db("WAYFARE_DATABASE_URL", url)?;
         }
         for (service, url) in &self.database_urls {
-            check_db(&format!("WAYFARE_{}_DATABASE_URL", service.to_uppercase()), url)?;
+            check_db(
+                &format!("WAYFARE_{}_DATABASE_URL", service.to_uppercase()),
+                url,
+            )?;
         }
         if let Some(url) = &self.redis_url {
             let url = url.expose_secret();
@@ -505,10 +541,16 @@ impl Settings {
             }
         }
         if self.http.body_limit_bytes == 0 {
-            return Err(ConfigError::new("WAYFARE_BODY_LIMIT_BYTES", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "WAYFARE_BODY_LIMIT_BYTES",
+                "must be greater than 0",
+            ));
         }
         if self.http.request_timeout_ms == 0 {
-            return Err(ConfigError::new("WAYFARE_REQUEST_TIMEOUT_MS", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "WAYFARE_REQUEST_TIMEOUT_MS",
+                "must be greater than 0",
+            ));
         }
         if self.auth.access_token_ttl_seconds == 0 {
             return Err(ConfigError::new(
@@ -536,7 +578,10 @@ impl Settings {
                 || rl.per_user_per_second <= 0.0
                 || rl.login_per_minute <= 0.0)
         {
-            return Err(ConfigError::new("WAYFARE_RATE_LIMIT_*", "rates must be positive"));
+            return Err(ConfigError::new(
+                "WAYFARE_RATE_LIMIT_*",
+                "rates must be positive",
+            ));
         }
         Ok(())
     }
@@ -544,14 +589,18 @@ impl Settings {
 
 /// Every service name the platform will have, including those not built yet, so that their
 /// URLs and database overrides are recognised already.
-pub const ALL_SERVICE_NAMES: &[&str] =
-    &["auth", "catalog", "order", "payment", "flight", "booking", "admin"];
+pub const ALL_SERVICE_NAMES: &[&str] = &[
+    "auth", "catalog", "order", "payment", "flight", "booking", "admin",
+];
 
 fn parse<T: std::str::FromStr>(setting: &str, value: &str) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    value.trim().parse().map_err(|e| ConfigError::new(setting, format!("'{value}': {e}")))
+    value
+        .trim()
+        .parse()
+        .map_err(|e| ConfigError::new(setting, format!("'{value}': {e}")))
 }
 
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
@@ -569,7 +618,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -584,25 +636,38 @@ mod tests {
     fn environment_overrides_file_and_flags_override_environment() {
         let dir = tempfile_dir();
         let file = dir.join("w.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[http]\nbody_limit_bytes = 10\n")
-            .unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[http]\nbody_limit_bytes = 10\n",
+        )
+        .unwrap();
         let e = env(&[("WAYFARE_LISTEN", "127.0.0.1:9001")]);
         let s = Settings::load_from(Some(&file), &e, &Overrides::default()).unwrap();
         assert_eq!(s.listen.port(), 9001);
         assert_eq!(s.http.body_limit_bytes, 10);
-        let flags = Overrides { listen: Some("127.0.0.1:9002".into()), ..Default::default() };
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9002".into()),
+            ..Default::default()
+        };
         let s = Settings::load_from(Some(&file), &e, &flags).unwrap();
         assert_eq!(s.listen.port(), 9002);
     }
 
     #[test]
     fn invalid_settings_are_named() {
-        let err = Settings::load_from(None, &env(&[("WAYFARE_LISTEN", "nope")]), &Overrides::default())
-            .unwrap_err();
+        let err = Settings::load_from(
+            None,
+            &env(&[("WAYFARE_LISTEN", "nope")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.setting, "WAYFARE_LISTEN");
-        let err =
-            Settings::load_from(None, &env(&[("WAYFARE_TARGET", "nope")]), &Overrides::default())
-                .unwrap_err();
+        let err = Settings::load_from(
+            None,
+            &env(&[("WAYFARE_TARGET", "nope")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.setting, "WAYFARE_TARGET");
         let err = Settings::load_from(
             None,

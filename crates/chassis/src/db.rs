@@ -42,8 +42,16 @@ impl Db {
     /// `wait` so a pod that starts before its database does not crash-loop at once.
     pub async fn connect(service: &'static str, url: &str, wait: Duration) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let dialect = if url.starts_with("sqlite:") { Dialect::Sqlite } else { Dialect::MySql };
-        let url = if url.starts_with("mariadb:") { url.replacen("mariadb:", "mysql:", 1) } else { url.to_string() };
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            Dialect::MySql
+        };
+        let url = if url.starts_with("mariadb:") {
+            url.replacen("mariadb:", "mysql:", 1)
+        } else {
+            url.to_string()
+        };
         if dialect == Dialect::Sqlite {
             if let Some(path) = sqlite_path(&url) {
                 if let Some(parent) = std::path::Path::new(&path).parent() {
@@ -74,13 +82,23 @@ impl Db {
         let mut delay = Duration::from_millis(200);
         loop {
             match pool_options.clone().connect_with(options.clone()).await {
-                Ok(pool) => return Ok(Db { pool, dialect, service }),
+                Ok(pool) => {
+                    return Ok(Db {
+                        pool,
+                        dialect,
+                        service,
+                    })
+                }
                 Err(err) if tokio::time::Instant::now() + delay < deadline => {
                     tracing::warn!(service, error = %err, "database not reachable yet; retrying");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(3));
                 }
-                Err(err) => return Err(anyhow::anyhow!("{service}: cannot connect to the database: {err}")),
+                Err(err) => {
+                    return Err(anyhow::anyhow!(
+                        "{service}: cannot connect to the database: {err}"
+                    ))
+                }
             }
         }
     }
@@ -100,7 +118,10 @@ impl Db {
                 .bind(&lock_name)
                 .fetch_one(&mut *conn)
                 .await?;
-            anyhow::ensure!(got == Some(1), "could not take the migration lock {lock_name}");
+            anyhow::ensure!(
+                got == Some(1),
+                "could not take the migration lock {lock_name}"
+            );
         }
         let result = async {
             let applied: Vec<i64> =
@@ -133,7 +154,10 @@ impl Db {
         }
         .await;
         if self.dialect == Dialect::MySql {
-            let _ = sqlx::query("SELECT RELEASE_LOCK(?)").bind(&lock_name).execute(&mut *conn).await;
+            let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                .bind(&lock_name)
+                .execute(&mut *conn)
+                .await;
         }
         result
     }
@@ -150,17 +174,26 @@ impl ReadinessCheck for Db {
 
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
-            sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(|e| e.to_string())
+            sqlx::query("SELECT 1")
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
     }
 }
 
 fn split_statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n").map(str::trim).map(|s| s.trim_end_matches(';')).filter(|s| !s.is_empty())
+    sql.split(";\n")
+        .map(str::trim)
+        .map(|s| s.trim_end_matches(';'))
+        .filter(|s| !s.is_empty())
 }
 
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
@@ -178,7 +211,10 @@ pub fn rfc3339(ms: i64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -194,7 +230,8 @@ mod tests {
 
     #[test]
     fn splits_statements_on_line_ends() {
-        let parts: Vec<_> = split_statements("CREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n").collect();
+        let parts: Vec<_> =
+            split_statements("CREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n").collect();
         assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
     }
 }

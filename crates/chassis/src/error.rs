@@ -52,11 +52,17 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), detail: detail.into() }
+        Self::Validation {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict { code, detail: detail.into() }
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -113,7 +119,9 @@ pub struct Problem {
 impl Problem {
     pub fn into_response_with(self, status: StatusCode) -> Response {
         let mut response = (status, axum::Json(self)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
     }
 }
@@ -149,8 +157,13 @@ impl IntoResponse for ApiError {
             request_id,
         };
         let mut response = problem.into_response_with(status);
-        if let Self::RateLimited { retry_after_seconds } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, retry_after_seconds.max(1).into());
+        if let Self::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_seconds.max(1).into());
         }
         response
     }
@@ -173,7 +186,9 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(db) => {
             db.is_unique_violation()
-                || db.code().is_some_and(|c| c == "23000" || c == "2067" || c == "1555")
+                || db
+                    .code()
+                    .is_some_and(|c| c == "23000" || c == "2067" || c == "1555")
         }
         _ => false,
     }
@@ -191,12 +206,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req.extensions().get::<crate::server::BodyLimit>().map(|l| l.0);
+        let limit = req
+            .extensions()
+            .get::<crate::server::BodyLimit>()
+            .map(|l| l.0);
         let bytes = match axum::body::Bytes::from_request(req, state).await {
             Ok(bytes) => bytes,
             Err(rejection) => {
                 return Err(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge { limit: limit.unwrap_or_default() }
+                    ApiError::PayloadTooLarge {
+                        limit: limit.unwrap_or_default(),
+                    }
                 } else {
                     ApiError::BadRequest(rejection.body_text())
                 })
@@ -219,10 +239,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 Category::Data => {
                     let message = inner.to_string();
                     let field = missing_field(&message).unwrap_or(path);
-                    let detail = message.split(" at line").next().unwrap_or(&message).to_string();
+                    let detail = message
+                        .split(" at line")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_string();
                     Err(ApiError::validation(field, detail))
                 }
-                _ => Err(ApiError::BadRequest(format!("malformed JSON body: {inner}"))),
+                _ => Err(ApiError::BadRequest(format!(
+                    "malformed JSON body: {inner}"
+                ))),
             }
         }
     }
@@ -253,13 +279,19 @@ mod tests {
     #[test]
     fn missing_field_is_named() {
         let err = parse_json::<Body>(br#"{"age": 3}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation { ref field, .. } if field == "email"), "{err:?}");
+        assert!(
+            matches!(err, ApiError::Validation { ref field, .. } if field == "email"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn wrong_type_names_the_path() {
         let err = parse_json::<Body>(br#"{"email": "a", "age": "x"}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation { ref field, .. } if field == "age"), "{err:?}");
+        assert!(
+            matches!(err, ApiError::Validation { ref field, .. } if field == "age"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 impl Health {
     /// A health that shares `draining` with others (one process drains as a whole).
     pub fn new(draining: Arc<AtomicBool>) -> Self {
-        Self { draining, checks: Vec::new() }
+        Self {
+            draining,
+            checks: Vec::new(),
+        }
     }
 
     pub fn with_check(mut self, check: Arc<dyn ReadinessCheck>) -> Self {
@@ -50,7 +53,10 @@ impl Health {
         self
     }
 
-    pub fn with_checks(mut self, checks: impl IntoIterator<Item = Arc<dyn ReadinessCheck>>) -> Self {
+    pub fn with_checks(
+        mut self,
+        checks: impl IntoIterator<Item = Arc<dyn ReadinessCheck>>,
+    ) -> Self {
         self.checks.extend(checks);
         self
     }
@@ -73,11 +79,19 @@ impl Health {
                 Ok(result) => result,
                 Err(_) => Err("timed out".to_string()),
             };
-            CheckResult { name: c.name(), ok: outcome.is_ok(), error: outcome.err() }
+            CheckResult {
+                name: c.name(),
+                ok: outcome.is_ok(),
+                error: outcome.err(),
+            }
         }))
         .await;
         let draining = self.is_draining();
         let ready = !draining && results.iter().all(|r| r.ok);
-        ReadinessReport { ready, draining, checks: results }
+        ReadinessReport {
+            ready,
+            draining,
+            checks: results,
+        }
     }
 }

@@ -81,10 +81,20 @@ impl TokenVerifier {
 
     /// Verifies against a fixed key set.
     pub fn fixed(jwks: &JwkSet, issuer: &str, audience: &str) -> anyhow::Result<Self> {
-        Ok(Self::build(KeySource::Fixed, decode_keys(jwks)?, issuer, audience))
+        Ok(Self::build(
+            KeySource::Fixed,
+            decode_keys(jwks)?,
+            issuer,
+            audience,
+        ))
     }
 
-    fn build(source: KeySource, keys: HashMap<String, DecodingKey>, issuer: &str, audience: &str) -> Self {
+    fn build(
+        source: KeySource,
+        keys: HashMap<String, DecodingKey>,
+        issuer: &str,
+        audience: &str,
+    ) -> Self {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -120,7 +130,11 @@ impl TokenVerifier {
     }
 
     fn has_key(&self, kid: &str) -> bool {
-        self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).contains_key(kid)
+        self.inner
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(kid)
     }
 
     async fn refresh(&self) -> Result<(), ApiError> {
@@ -128,15 +142,23 @@ impl TokenVerifier {
             return Ok(());
         };
         let mut last = self.inner.last_fetch.lock().await;
-        let have_keys = !self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).is_empty();
+        let have_keys = !self
+            .inner
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
         if have_keys && last.is_some_and(|t| t.elapsed() < REFRESH_COOLDOWN) {
             return Ok(());
         }
         *last = Some(Instant::now());
-        let jwks: JwkSet = client.get_json("/.well-known/jwks.json").await.map_err(|err| {
-            tracing::warn!(error = %err, "cannot fetch JWKS from auth");
-            ApiError::Unavailable("cannot verify tokens right now; auth is unavailable".into())
-        })?;
+        let jwks: JwkSet = client
+            .get_json("/.well-known/jwks.json")
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %err, "cannot fetch JWKS from auth");
+                ApiError::Unavailable("cannot verify tokens right now; auth is unavailable".into())
+            })?;
         let keys = decode_keys(&jwks).map_err(ApiError::Internal)?;
         tracing::info!(keys = keys.len(), "JWKS refreshed");
         *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
@@ -147,7 +169,9 @@ impl TokenVerifier {
 fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {
     let mut keys = HashMap::new();
     for jwk in &jwks.keys {
-        let Some(kid) = jwk.common.key_id.clone() else { continue };
+        let Some(kid) = jwk.common.key_id.clone() else {
+            continue;
+        };
         keys.insert(kid, DecodingKey::from_jwk(jwk)?);
     }
     Ok(keys)
@@ -155,9 +179,15 @@ fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {
 
 /// The bearer token of a request, if it has one.
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// An authenticated user: extracting it verifies the bearer token (401 without one).
@@ -193,7 +223,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let AuthUser(claims) = AuthUser::from_request_parts(parts, state).await?;
         if claims.role != Role::Admin {
-            return Err(ApiError::Forbidden("this action needs the admin role".into()));
+            return Err(ApiError::Forbidden(
+                "this action needs the admin role".into(),
+            ));
         }
         Ok(AdminUser(claims))
     }

@@ -36,11 +36,10 @@ pub struct ServiceContext {
 impl ServiceContext {
     /// A client for another service, with the configured timeouts.
     pub fn client_for(&self, upstream: &'static str) -> anyhow::Result<client::ServiceClient> {
-        let url = self
-            .settings
-            .upstreams
-            .get(upstream)
-            .ok_or_else(|| anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase()))?;
+        let url =
+            self.settings.upstreams.get(upstream).ok_or_else(|| {
+                anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase())
+            })?;
         let policy = client::ClientPolicy {
             timeout: Duration::from_millis(self.settings.http.client_timeout_ms),
             ..Default::default()
@@ -63,7 +62,12 @@ impl ServiceContext {
         service: &'static str,
         migrations: &[db::Migration],
     ) -> anyhow::Result<db::Db> {
-        let db = db::Db::connect(service, &self.settings.database_url_for(service), self.database_wait).await?;
+        let db = db::Db::connect(
+            service,
+            &self.settings.database_url_for(service),
+            self.database_wait,
+        )
+        .await?;
         db.migrate(migrations).await?;
         Ok(db)
     }

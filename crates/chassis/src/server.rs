@@ -69,7 +69,10 @@ pub fn service_router(api: Router, health: Health, stack: StackSettings) -> Rout
         .route("/metrics", get(metrics_text))
         .with_state(health);
     api.merge(ops)
-        .layer(middleware::from_fn_with_state(stack.clone(), limit_and_timeout))
+        .layer(middleware::from_fn_with_state(
+            stack.clone(),
+            limit_and_timeout,
+        ))
         .layer(DefaultBodyLimit::max(stack.body_limit_bytes))
         .layer(middleware::from_fn_with_state(stack, request_context))
 }
@@ -80,13 +83,20 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(health): State<Health>) -> Response {
     let report = health.check().await;
-    let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, axum::Json(report)).into_response()
 }
 
 async fn metrics_text() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         crate::metrics::render(),
     )
 }
@@ -105,7 +115,10 @@ async fn request_context(
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let matched = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
     let method = req.method().clone();
 
     let span = tracing::info_span!(
@@ -119,7 +132,7 @@ async fn request_context(
     let parent = opentelemetry::global::get_text_map_propagator(|p| {
         p.extract(&HeaderExtractor(req.headers()))
     });
-    let _ = span.set_parent(parent);
+    span.set_parent(parent);
     let trace_id = span.context().span().span_context().trace_id();
     if trace_id != opentelemetry::trace::TraceId::INVALID {
         span.record("trace_id", tracing::field::display(trace_id));
@@ -134,12 +147,22 @@ async fn request_context(
 
     let status = response.status();
     let elapsed = started.elapsed();
-    let route = matched
-        .or_else(|| response.extensions().get::<RouteLabel>().map(|l| l.0.to_owned()))
+    // A handler's own label beats a catch-all template such as the gateway's `/api/{*rest}`.
+    let route = response
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|l| l.0.to_owned())
+        .or(matched)
         .unwrap_or_else(|| "unmatched".to_owned());
     span.record("route", route.as_str());
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
-    crate::metrics::record_request(stack.service, &route, method.as_str(), status.as_u16(), elapsed);
+    crate::metrics::record_request(
+        stack.service,
+        &route,
+        method.as_str(),
+        status.as_u16(),
+        elapsed,
+    );
     span.in_scope(|| {
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         if quiet {
@@ -162,16 +185,24 @@ async fn request_context(
 pub struct RouteLabel(pub &'static str);
 
 /// Rejects declared oversized bodies early with 413 and bounds the request's time.
-async fn limit_and_timeout(State(stack): State<StackSettings>, mut req: Request, next: Next) -> Response {
+async fn limit_and_timeout(
+    State(stack): State<StackSettings>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > stack.body_limit_bytes) {
-        return ApiError::PayloadTooLarge { limit: stack.body_limit_bytes }.into_response();
+        return ApiError::PayloadTooLarge {
+            limit: stack.body_limit_bytes,
+        }
+        .into_response();
     }
-    req.extensions_mut().insert(BodyLimit(stack.body_limit_bytes));
+    req.extensions_mut()
+        .insert(BodyLimit(stack.body_limit_bytes));
     match tokio::time::timeout(stack.request_timeout, next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::Unavailable(format!(
@@ -202,14 +233,18 @@ pub struct BoundService {
 
 impl BoundService {
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves until `stop` is cancelled, then stops accepting and lets in-flight requests
     /// finish for at most `grace`.
     pub async fn serve(self, stop: CancellationToken, grace: Duration) -> anyhow::Result<()> {
         let name = self.name;
-        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         let stopped = stop.clone();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stopped.cancelled().await });
@@ -217,31 +252,38 @@ impl BoundService {
         stop.cancelled().await;
         match tokio::time::timeout(grace, server).await {
             Ok(joined) => joined??,
-            Err(_) => tracing::warn!(service = name, "grace period over; dropping in-flight requests"),
+            Err(_) => tracing::warn!(
+                service = name,
+                "grace period over; dropping in-flight requests"
+            ),
         }
         tracing::info!(service = name, "stopped");
         Ok(())
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (not when
+/// first polled), so a signal that arrives right after start-up is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => tokio::select! {
+                    _ = interrupt.recv() => tracing::info!(signal = "SIGINT", "shutting down"),
+                    _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "shutting down"),
+                },
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
-        _ = terminate => tracing::info!(signal = "SIGTERM", "shutting down"),
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

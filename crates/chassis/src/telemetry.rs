@@ -32,11 +32,17 @@ impl Drop for TelemetryGuard {
 pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGuard {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(Resource::builder().with_service_name(service_name.to_string()).build());
+    let mut builder = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(service_name.to_string())
+            .build(),
+    );
     let exporting = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|v| !v.is_empty());
     if exporting {
-        match opentelemetry_otlp::SpanExporter::builder().with_http().build() {
+        match opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .build()
+        {
             Ok(exporter) => builder = builder.with_batch_exporter(exporter),
             Err(err) => eprintln!("wayfare: OTLP exporter disabled: {err}"),
         }
@@ -71,14 +77,20 @@ pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGua
         )
         .try_init()
         .is_ok();
-    TelemetryGuard { provider: installed.then_some(provider) }
+    TelemetryGuard {
+        provider: installed.then_some(provider),
+    }
 }
 
 /// For tests: installs the tracer and propagator, and logs only when `TEST_LOG` is set.
 pub fn init_for_tests() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let filter = if std::env::var_os("TEST_LOG").is_some() { "info" } else { "off" };
+        let filter = if std::env::var_os("TEST_LOG").is_some() {
+            "info"
+        } else {
+            "off"
+        };
         std::mem::forget(init("wayfare-test", LogFormat::Pretty, filter));
     });
 }

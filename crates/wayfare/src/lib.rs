@@ -53,7 +53,9 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { database_wait: Duration::from_secs(30) }
+        Self {
+            database_wait: Duration::from_secs(30),
+        }
     }
 }
 
@@ -62,14 +64,25 @@ impl Platform {
     /// builds the services in dependency order.
     pub async fn build(settings: Settings, options: BuildOptions) -> anyhow::Result<Platform> {
         let targets = settings.targets()?;
+        wayfare_chassis::metrics::install();
         // The public service (the gateway when present) takes the configured address; the
         // others listen on loopback ports of their own.
-        let public = if targets.contains(&wayfare_gateway::NAME) { wayfare_gateway::NAME } else { targets[0] };
+        let public = if targets.contains(&wayfare_gateway::NAME) {
+            wayfare_gateway::NAME
+        } else {
+            targets[0]
+        };
         let mut listeners = Vec::new();
         let mut settings = settings;
         for name in &targets {
-            let addr: SocketAddr = if *name == public { settings.listen } else { "127.0.0.1:0".parse()? };
-            let listener = TcpListener::bind(addr).await.with_context(|| format!("{name}: cannot listen on {addr}"))?;
+            let addr: SocketAddr = if *name == public {
+                settings.listen
+            } else {
+                "127.0.0.1:0".parse()?
+            };
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("{name}: cannot listen on {addr}"))?;
             let local = listener.local_addr()?;
             if *name != wayfare_gateway::NAME {
                 settings.upstreams.set(name, format!("http://{local}"));
@@ -87,7 +100,9 @@ impl Platform {
 
         let mut built = Vec::new();
         for (name, listener) in listeners {
-            let service = build_service(name, &ctx).await.with_context(|| format!("starting {name}"))?;
+            let service = build_service(name, &ctx)
+                .await
+                .with_context(|| format!("starting {name}"))?;
             built.push((service, listener));
         }
         let all_checks: Vec<_> = built.iter().flat_map(|(s, _)| s.checks.clone()).collect();
@@ -97,22 +112,32 @@ impl Platform {
         for (service, listener) in built {
             let is_public = service.name == public;
             // The public port's readiness covers every service in the process.
-            let checks = if is_public { all_checks.clone() } else { service.checks.clone() };
+            let checks = if is_public {
+                all_checks.clone()
+            } else {
+                service.checks.clone()
+            };
             let health = Health::new(draining.clone()).with_checks(checks);
             let mut stack = StackSettings::from_http(service.name, &settings.http);
             if service.name == wayfare_gateway::NAME {
                 // The gateway must outlast its upstream deadline, so a slow upstream is a 504
                 // from the proxy rather than the gateway's own timeout.
-                stack.request_timeout = stack
-                    .request_timeout
-                    .max(Duration::from_millis(settings.gateway.upstream_timeout_ms) + Duration::from_secs(2));
+                stack.request_timeout = stack.request_timeout.max(
+                    Duration::from_millis(settings.gateway.upstream_timeout_ms)
+                        + Duration::from_secs(2),
+                );
             }
-            let router = wayfare_chassis::server::service_router(service.api, health.clone(), stack);
+            let router =
+                wayfare_chassis::server::service_router(service.api, health.clone(), stack);
             if is_public {
                 public_addr = Some(listener.local_addr()?);
                 public_health = health;
             }
-            services.push(BoundService { name: service.name, listener, router });
+            services.push(BoundService {
+                name: service.name,
+                listener,
+                router,
+            });
         }
         Ok(Platform {
             services,
@@ -129,7 +154,10 @@ impl Platform {
 
     /// Addresses of every service in the process, by name.
     pub fn service_addrs(&self) -> Vec<(&'static str, SocketAddr)> {
-        self.services.iter().map(|s| (s.name, s.local_addr())).collect()
+        self.services
+            .iter()
+            .map(|s| (s.name, s.local_addr()))
+            .collect()
     }
 
     /// Serves until `stop` resolves, then: report not-ready, keep serving for the drain
@@ -145,14 +173,19 @@ impl Platform {
         }
         stop.await;
         self.health.set_draining();
-        tracing::info!(drain_delay_ms = self.drain_delay.as_millis() as u64, "draining: reporting not ready");
+        tracing::info!(
+            drain_delay_ms = self.drain_delay.as_millis() as u64,
+            "draining: reporting not ready"
+        );
         tokio::time::sleep(self.drain_delay).await;
         // Dependency order is auth, catalog, …, gateway: stop in reverse.
         for (name, token, handle) in running.into_iter().rev() {
             token.cancel();
             match handle.await {
                 Ok(Ok(())) => {}
-                Ok(Err(err)) => tracing::error!(service = name, error = %err, "service failed while stopping"),
+                Ok(Err(err)) => {
+                    tracing::error!(service = name, error = %err, "service failed while stopping")
+                }
                 Err(err) => tracing::error!(service = name, error = %err, "service task panicked"),
             }
         }

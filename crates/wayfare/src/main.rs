@@ -16,7 +16,11 @@ use wayfare_chassis::config::{Overrides, Settings};
 const EXIT_CONFIG: u8 = 64;
 
 #[derive(Parser)]
-#[command(name = "wayfare", version, about = "Wayfare: a shop and a flight-booking platform")]
+#[command(
+    name = "wayfare",
+    version,
+    about = "Wayfare: a shop and a flight-booking platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -58,7 +62,11 @@ struct Common {
 
 impl Common {
     fn settings(&self) -> Result<Settings, ExitCode> {
-        let overrides = Overrides { target: self.target.clone(), listen: self.listen.clone(), data_dir: self.data_dir.clone() };
+        let overrides = Overrides {
+            target: self.target.clone(),
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+        };
         Settings::load(self.config.as_deref(), &overrides).map_err(|err| {
             eprintln!("wayfare: {err}");
             ExitCode::from(EXIT_CONFIG)
@@ -89,7 +97,10 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("wayfare: cannot start the async runtime: {err}");
@@ -122,6 +133,7 @@ fn main() -> ExitCode {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let embedded = settings.database_url.is_none() && settings.database_urls.is_empty();
     let data_dir = settings.data_dir.clone();
+    let stop = wayfare_chassis::server::shutdown_signal();
     let platform = Platform::build(settings, BuildOptions::default()).await?;
     let addr = platform.local_addr();
     for (name, service_addr) in platform.service_addrs() {
@@ -129,9 +141,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     println!("Wayfare is ready: open http://{addr}/ (API under http://{addr}/api/)");
     if embedded {
-        println!("Embedded data in {} (delete it to start afresh). Ctrl-C stops.", data_dir.display());
+        println!(
+            "Embedded data in {} (delete it to start afresh). Ctrl-C stops.",
+            data_dir.display()
+        );
     }
-    platform.run_until_stopped(wayfare_chassis::server::shutdown_signal()).await
+    platform.run_until_stopped(stop).await
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
@@ -140,26 +155,43 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
         if migrations.is_empty() {
             continue;
         }
-        let db = wayfare_chassis::db::Db::connect(name, &settings.database_url_for(name), Duration::from_secs(60)).await?;
+        let db = wayfare_chassis::db::Db::connect(
+            name,
+            &settings.database_url_for(name),
+            Duration::from_secs(60),
+        )
+        .await?;
         let applied = db.migrate(migrations).await?;
-        println!("{name}: {applied} migration(s) applied, schema at version {}", migrations.last().map_or(0, |m| m.version));
+        println!(
+            "{name}: {applied} migration(s) applied, schema at version {}",
+            migrations.last().map_or(0, |m| m.version)
+        );
     }
     Ok(())
 }
 
 async fn seed(settings: Settings, products: Option<u64>) -> anyhow::Result<()> {
     let name = wayfare_catalog::NAME;
-    let db = wayfare_chassis::db::Db::connect(name, &settings.database_url_for(name), Duration::from_secs(60)).await?;
+    let db = wayfare_chassis::db::Db::connect(
+        name,
+        &settings.database_url_for(name),
+        Duration::from_secs(60),
+    )
+    .await?;
     db.migrate(wayfare_catalog::migrations::MIGRATIONS).await?;
     let Some(count) = products else {
-        let added = wayfare_catalog::seed::seed_demo(&db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let added = wayfare_catalog::seed::seed_demo(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("demo catalog: {added} product(s) added");
         return Ok(());
     };
     let bar = indicatif::ProgressBar::new(count);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} products ({per_sec}, eta {eta})")
-            .expect("static template"),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} products ({per_sec}, eta {eta})",
+        )
+        .expect("static template"),
     );
     let started = std::time::Instant::now();
     let done = wayfare_catalog::seed::seed_synthetic(&db, count, |n| bar.set_position(n))
@@ -167,6 +199,9 @@ async fn seed(settings: Settings, products: Option<u64>) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
-    println!("seeded {done} products in {secs:.1} s ({:.0} products/s)", done as f64 / secs.max(0.001));
+    println!(
+        "seeded {done} products in {secs:.1} s ({:.0} products/s)",
+        done as f64 / secs.max(0.001)
+    );
     Ok(())
 }

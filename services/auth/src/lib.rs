@@ -27,15 +27,28 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let jwks = serde_json::from_value(keys.jwks.clone())?;
     let verifier = TokenVerifier::fixed(&jwks, &config.issuer, &config.audience)?;
     bootstrap_admin(ctx, &db).await?;
-    let state = AuthState { db: db.clone(), keys: Arc::new(keys), verifier, config: Arc::new(config) };
-    Ok(BuiltService { name: NAME, api: router(state), checks: vec![db.readiness()] })
+    let state = AuthState {
+        db: db.clone(),
+        keys: Arc::new(keys),
+        verifier,
+        config: Arc::new(config),
+    };
+    Ok(BuiltService {
+        name: NAME,
+        api: router(state),
+        checks: vec![db.readiness()],
+    })
 }
 
 async fn bootstrap_admin(ctx: &ServiceContext, db: &wayfare_chassis::db::Db) -> anyhow::Result<()> {
-    let (Some(email), Some(password)) = (&ctx.settings.auth.admin_email, &ctx.settings.auth.admin_password) else {
+    let (Some(email), Some(password)) = (
+        &ctx.settings.auth.admin_email,
+        &ctx.settings.auth.admin_password,
+    ) else {
         return Ok(());
     };
-    let email = domain::Email::parse(email).map_err(|e| anyhow::anyhow!("WAYFARE_ADMIN_EMAIL: {e}"))?;
+    let email =
+        domain::Email::parse(email).map_err(|e| anyhow::anyhow!("WAYFARE_ADMIN_EMAIL: {e}"))?;
     let password = domain::Password::parse(password.expose_secret())
         .map_err(|e| anyhow::anyhow!("WAYFARE_ADMIN_PASSWORD: {e}"))?;
     let name = domain::DisplayName::parse("Administrator").expect("static name is valid");

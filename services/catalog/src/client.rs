@@ -15,6 +15,8 @@ impl CatalogClient {
     }
 
     pub async fn product(&self, id: &str) -> Result<Product, ClientError> {
-        self.http.get_json(&format!("/api/catalog/products/{id}")).await
+        self.http
+            .get_json(&format!("/api/catalog/products/{id}"))
+            .await
     }
 }

@@ -11,6 +11,8 @@ pub struct CatalogConfig {
 
 impl CatalogConfig {
     pub fn from_settings(settings: &Settings) -> Self {
-        Self { seed_demo_data: settings.should_seed_demo_data(crate::NAME) }
+        Self {
+            seed_demo_data: settings.should_seed_demo_data(crate::NAME),
+        }
     }
 }

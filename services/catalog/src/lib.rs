@@ -20,8 +20,18 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::CatalogConfig::from_settings(&ctx.settings);
     let db = ctx.database(NAME, migrations::MIGRATIONS).await?;
     if config.seed_demo_data {
-        seed::seed_demo(&db).await.map_err(|e| anyhow::anyhow!("seeding the demo catalog: {e}"))?;
+        seed::seed_demo(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo catalog: {e}"))?;
     }
-    let state = CatalogState { db: db.clone(), cache: ctx.cache.clone(), verifier: ctx.token_verifier()? };
-    Ok(BuiltService { name: NAME, api: router(state), checks: vec![db.readiness()] })
+    let state = CatalogState {
+        db: db.clone(),
+        cache: ctx.cache.clone(),
+        verifier: ctx.token_verifier()?,
+    };
+    Ok(BuiltService {
+        name: NAME,
+        api: router(state),
+        checks: vec![db.readiness()],
+    })
 }

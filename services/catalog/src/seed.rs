@@ -18,22 +18,36 @@ pub async fn seed_demo(db: &Db) -> Result<usize, CatalogError> {
     let products: Vec<NewProduct> = demo::PRODUCTS
         .iter()
         .enumerate()
-        .map(|(i, (category, name, description, price, stock))| NewProduct {
-            sku: format!("WF-{}-{:03}", category.split('-').next().unwrap_or(category).to_uppercase(), i + 1),
-            name: (*name).to_string(),
-            description: (*description).to_string(),
-            price: *price,
-            currency: "USD".into(),
-            stock: *stock,
-            category: (*category).to_string(),
-            active: true,
-            image_url: Some(format!("/images/{category}.svg")),
-        })
+        .map(
+            |(i, (category, name, description, price, stock))| NewProduct {
+                sku: format!(
+                    "WF-{}-{:03}",
+                    category
+                        .split('-')
+                        .next()
+                        .unwrap_or(category)
+                        .to_uppercase(),
+                    i + 1
+                ),
+                name: (*name).to_string(),
+                description: (*description).to_string(),
+                price: *price,
+                currency: "USD".into(),
+                stock: *stock,
+                category: (*category).to_string(),
+                active: true,
+                image_url: Some(format!("/images/{category}.svg")),
+            },
+        )
         .collect();
     let mut tx = db.pool.begin().await?;
     store::insert_products_batch(&mut tx, &products, now_ms()).await?;
     tx.commit().await?;
-    tracing::info!(products = products.len(), categories = demo::CATEGORIES.len(), "demo catalog seeded");
+    tracing::info!(
+        products = products.len(),
+        categories = demo::CATEGORIES.len(),
+        "demo catalog seeded"
+    );
     Ok(products.len())
 }
 
@@ -43,16 +57,48 @@ const ROWS_PER_STATEMENT: usize = 500;
 const STATEMENTS_PER_TRANSACTION: usize = 20;
 
 const ADJECTIVES: &[&str] = &[
-    "Classic", "Compact", "Deluxe", "Eco", "Everyday", "Featherweight", "Heritage", "Modern", "Nordic",
-    "Pro", "Rugged", "Signature", "Smart", "Studio", "Urban", "Vintage",
+    "Classic",
+    "Compact",
+    "Deluxe",
+    "Eco",
+    "Everyday",
+    "Featherweight",
+    "Heritage",
+    "Modern",
+    "Nordic",
+    "Pro",
+    "Rugged",
+    "Signature",
+    "Smart",
+    "Studio",
+    "Urban",
+    "Vintage",
 ];
 const NOUNS: &[&str] = &[
-    "Backpack", "Blender", "Candle", "Chair", "Desk Lamp", "Headphones", "Jacket", "Kettle", "Notebook",
-    "Pan", "Scarf", "Speaker", "Sneakers", "Tent", "Watch", "Wallet",
+    "Backpack",
+    "Blender",
+    "Candle",
+    "Chair",
+    "Desk Lamp",
+    "Headphones",
+    "Jacket",
+    "Kettle",
+    "Notebook",
+    "Pan",
+    "Scarf",
+    "Speaker",
+    "Sneakers",
+    "Tent",
+    "Watch",
+    "Wallet",
 ];
 
 /// Inserts `count` synthetic products, calling `progress` with the number inserted so far.
-pub async fn seed_synthetic(db: &Db, count: u64, progress: impl Fn(u64)) -> Result<u64, CatalogError> {
+pub async fn seed_synthetic(
+    db: &Db,
+    count: u64,
+    progress: impl Fn(u64),
+) -> Result<u64, CatalogError> {
     store::ensure_categories(db, demo::CATEGORIES).await?;
     let run = format!("{:06x}", rand::thread_rng().gen::<u32>() & 0xff_ffff);
     let started = now_ms();
@@ -64,7 +110,8 @@ pub async fn seed_synthetic(db: &Db, count: u64, progress: impl Fn(u64)) -> Resu
                 break;
             }
             let n = (count - done).min(ROWS_PER_STATEMENT as u64);
-            let batch: Vec<NewProduct> = (0..n).map(|i| synthetic_product(&run, done + i)).collect();
+            let batch: Vec<NewProduct> =
+                (0..n).map(|i| synthetic_product(&run, done + i)).collect();
             store::insert_products_batch(&mut tx, &batch, started + done as i64).await?;
             done += n;
         }
@@ -82,7 +129,11 @@ fn synthetic_product(run: &str, n: u64) -> NewProduct {
     NewProduct {
         sku: format!("SYN-{run}-{n:09}"),
         name: format!("{adjective} {noun} {n}"),
-        description: format!("A {} {} from the synthetic scale-test catalog.", adjective.to_lowercase(), noun.to_lowercase()),
+        description: format!(
+            "A {} {} from the synthetic scale-test catalog.",
+            adjective.to_lowercase(),
+            noun.to_lowercase()
+        ),
         price: rng.gen_range(199..=99_999),
         currency: "USD".into(),
         stock: rng.gen_range(0..=500),

@@ -15,6 +15,11 @@ pub fn upstream_clients(settings: &Settings) -> HashMap<&'static str, ServiceCli
     };
     ALL_SERVICE_NAMES
         .iter()
-        .filter_map(|name| settings.upstreams.get(name).map(|url| (*name, ServiceClient::new(name, url, policy.clone()))))
+        .filter_map(|name| {
+            settings
+                .upstreams
+                .get(name)
+                .map(|url| (*name, ServiceClient::new(name, url, policy.clone())))
+        })
         .collect()
 }

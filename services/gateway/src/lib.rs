@@ -21,7 +21,10 @@ pub const NAME: &str = "gateway";
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let settings = &ctx.settings;
     let upstreams = client::upstream_clients(settings);
-    let verifier = upstreams.contains_key("auth").then(|| ctx.token_verifier()).transpose()?;
+    let verifier = upstreams
+        .contains_key("auth")
+        .then(|| ctx.token_verifier())
+        .transpose()?;
     let state = GatewayState {
         upstreams: Arc::new(upstreams),
         verifier,
@@ -33,5 +36,9 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         web_dir: config::web_dir(settings),
         cors_origins: settings.gateway.cors_origins.clone(),
     };
-    Ok(BuiltService { name: NAME, api: router(state, web), checks: Vec::new() })
+    Ok(BuiltService {
+        name: NAME,
+        api: router(state, web),
+        checks: Vec::new(),
+    })
 }

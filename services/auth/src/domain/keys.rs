@@ -25,8 +25,9 @@ impl SigningKeys {
             return Self::from_pem(pem.expose_secret());
         }
         if let Some(path) = &settings.auth.signing_key_file {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("WAYFARE_JWT_SIGNING_KEY_FILE {}: {e}", path.display()))?;
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("WAYFARE_JWT_SIGNING_KEY_FILE {}: {e}", path.display())
+            })?;
             return Self::from_pem(&pem);
         }
         let path = settings.data_dir.join("auth-signing-key.pem");
@@ -49,7 +50,9 @@ impl SigningKeys {
     fn from_key(key: &SigningKey) -> anyhow::Result<Self> {
         let public = key.verifying_key().to_bytes();
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(public)[..12]);
-        let der = key.to_pkcs8_der().map_err(|e| anyhow::anyhow!("encoding the key: {e}"))?;
+        let der = key
+            .to_pkcs8_der()
+            .map_err(|e| anyhow::anyhow!("encoding the key: {e}"))?;
         let encoding = EncodingKey::from_ed_der(der.as_bytes());
         let jwks = serde_json::json!({
             "keys": [{
@@ -61,7 +64,11 @@ impl SigningKeys {
                 "use": "sig",
             }]
         });
-        Ok(Self { kid, encoding, jwks })
+        Ok(Self {
+            kid,
+            encoding,
+            jwks,
+        })
     }
 }
 
@@ -91,7 +98,11 @@ fn read_or_generate(path: &Path) -> anyhow::Result<String> {
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }

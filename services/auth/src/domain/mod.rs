@@ -12,19 +12,28 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AuthError> {
         let email = raw.trim().to_lowercase();
-        let invalid = |reason: &str| AuthError::Invalid { field: "email", reason: reason.into() };
+        let invalid = |reason: &str| AuthError::Invalid {
+            field: "email",
+            reason: reason.into(),
+        };
         if email.is_empty() || email.len() > 254 {
             return Err(invalid("must be between 1 and 254 characters"));
         }
-        let (local, domain) = email.split_once('@').ok_or_else(|| invalid("must contain @"))?;
+        let (local, domain) = email
+            .split_once('@')
+            .ok_or_else(|| invalid("must contain @"))?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '@' || c.is_control());
         if !local_ok || !domain_ok {
             return Err(invalid("is not a valid e-mail address"));
         }
@@ -113,8 +122,11 @@ pub async fn verify_password(password: String, stored: Option<String>) -> anyhow
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let hash = stored.as_deref().unwrap_or(DUMMY_HASH);
-        let parsed = PasswordHash::new(hash).map_err(|e| anyhow::anyhow!("bad stored hash: {e}"))?;
-        let ok = argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed =
+            PasswordHash::new(hash).map_err(|e| anyhow::anyhow!("bad stored hash: {e}"))?;
+        let ok = argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && stored.is_some())
     })
     .await?
@@ -130,12 +142,23 @@ mod tests {
 
     #[test]
     fn email_is_normalised() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
     }
 
     #[test]
     fn bad_emails_are_rejected() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@ex..com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@ex..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -148,9 +171,19 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_unknown_users_never_do() {
-        let hash = hash_password(Password::parse("correct horse battery").unwrap()).await.unwrap();
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong password!".into(), Some(hash)).await.unwrap());
-        assert!(!verify_password("anything at all".into(), None).await.unwrap());
+        let hash = hash_password(Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong password!".into(), Some(hash))
+            .await
+            .unwrap());
+        assert!(!verify_password("anything at all".into(), None)
+            .await
+            .unwrap());
     }
 }

@@ -56,5 +56,8 @@ pub fn new_refresh_token() -> String {
 
 /// What is stored: the SHA-256 of the token (a fast hash is right for 256 random bits).
 pub fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

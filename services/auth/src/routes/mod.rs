@@ -87,8 +87,17 @@ async fn signup(
 }
 
 /// Creates an account (used by signup and by the admin bootstrap).
-pub async fn create_user(db: &Db, email: &Email, name: &DisplayName, password: Password, role: Role) -> Result<User, AuthError> {
-    if store::find_user_by_email(db, email.as_str()).await?.is_some() {
+pub async fn create_user(
+    db: &Db,
+    email: &Email,
+    name: &DisplayName,
+    password: Password,
+    role: Role,
+) -> Result<User, AuthError> {
+    if store::find_user_by_email(db, email.as_str())
+        .await?
+        .is_some()
+    {
         return Err(AuthError::EmailTaken);
     }
     let hash = domain::hash_password(password).await?;
@@ -102,13 +111,20 @@ pub struct LoginRequest {
 }
 
 #[tracing::instrument(skip_all)]
-async fn login(State(state): State<AuthState>, Json(body): Json<LoginRequest>) -> Result<Json<TokenPair>, AuthError> {
+async fn login(
+    State(state): State<AuthState>,
+    Json(body): Json<LoginRequest>,
+) -> Result<Json<TokenPair>, AuthError> {
     // A malformed e-mail cannot belong to anyone: same answer as a wrong password.
     let user = match Email::parse(&body.email) {
         Ok(email) => store::find_user_by_email(&state.db, email.as_str()).await?,
         Err(_) => None,
     };
-    let ok = domain::verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = domain::verify_password(
+        body.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
     let user = match (ok, user) {
         (true, Some(user)) => user,
         _ => {
@@ -121,17 +137,35 @@ async fn login(State(state): State<AuthState>, Json(body): Json<LoginRequest>) -
     Ok(Json(issue_pair(&state, &user, &family).await?))
 }
 
-async fn issue_pair(state: &AuthState, user: &User, family_id: &str) -> Result<TokenPair, AuthError> {
+async fn issue_pair(
+    state: &AuthState,
+    user: &User,
+    family_id: &str,
+) -> Result<TokenPair, AuthError> {
     let now = now_ms();
     let spec = AccessTokenSpec {
         issuer: &state.config.issuer,
         audience: &state.config.audience,
         ttl_seconds: state.config.access_token_ttl_seconds,
     };
-    let access = tokens::issue_access_token(&state.keys, &spec, &user.id, &user.email, user.role, now / 1000)?;
+    let access = tokens::issue_access_token(
+        &state.keys,
+        &spec,
+        &user.id,
+        &user.email,
+        user.role,
+        now / 1000,
+    )?;
     let refresh = tokens::new_refresh_token();
     let expires_at = now + (state.config.refresh_token_ttl_seconds as i64) * 1000;
-    store::insert_refresh_token(&state.db, &user.id, family_id, &tokens::hash_refresh_token(&refresh), expires_at).await?;
+    store::insert_refresh_token(
+        &state.db,
+        &user.id,
+        family_id,
+        &tokens::hash_refresh_token(&refresh),
+        expires_at,
+    )
+    .await?;
     Ok(TokenPair {
         access_token: access,
         refresh_token: refresh,
@@ -148,9 +182,14 @@ pub struct RefreshRequest {
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
 /// client misbehaves): the whole family is revoked, so the thief's copy dies too.
 #[tracing::instrument(skip_all)]
-async fn refresh(State(state): State<AuthState>, Json(body): Json<RefreshRequest>) -> Result<Json<TokenPair>, AuthError> {
+async fn refresh(
+    State(state): State<AuthState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<Json<TokenPair>, AuthError> {
     let hash = tokens::hash_refresh_token(&body.refresh_token);
-    let token = store::find_refresh_token(&state.db, &hash).await?.ok_or(AuthError::BadRefreshToken)?;
+    let token = store::find_refresh_token(&state.db, &hash)
+        .await?
+        .ok_or(AuthError::BadRefreshToken)?;
     if token.revoked_at.is_some() {
         return Err(AuthError::BadRefreshToken);
     }
@@ -163,13 +202,18 @@ async fn refresh(State(state): State<AuthState>, Json(body): Json<RefreshRequest
     if token.expires_at <= now_ms() {
         return Err(AuthError::BadRefreshToken);
     }
-    let user = store::find_user_by_id(&state.db, &token.user_id).await?.ok_or(AuthError::BadRefreshToken)?;
+    let user = store::find_user_by_id(&state.db, &token.user_id)
+        .await?
+        .ok_or(AuthError::BadRefreshToken)?;
     Ok(Json(issue_pair(&state, &user, &token.family_id).await?))
 }
 
 /// Ends the session the refresh token belongs to. Always 204, so it reveals nothing.
 #[tracing::instrument(skip_all)]
-async fn logout(State(state): State<AuthState>, Json(body): Json<RefreshRequest>) -> Result<StatusCode, AuthError> {
+async fn logout(
+    State(state): State<AuthState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<StatusCode, AuthError> {
     let hash = tokens::hash_refresh_token(&body.refresh_token);
     if let Some(token) = store::find_refresh_token(&state.db, &hash).await? {
         store::revoke_family(&state.db, &token.family_id).await?;
@@ -178,13 +222,23 @@ async fn logout(State(state): State<AuthState>, Json(body): Json<RefreshRequest>
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %claims.sub))]
-async fn me(State(state): State<AuthState>, AuthUser(claims): AuthUser) -> Result<Json<UserView>, AuthError> {
+async fn me(
+    State(state): State<AuthState>,
+    AuthUser(claims): AuthUser,
+) -> Result<Json<UserView>, AuthError> {
     let user = store::find_user_by_id(&state.db, &claims.sub)
         .await?
-        .ok_or_else(|| AuthError::Api(wayfare_chassis::ApiError::Unauthorized("account no longer exists".into())))?;
+        .ok_or_else(|| {
+            AuthError::Api(wayfare_chassis::ApiError::Unauthorized(
+                "account no longer exists".into(),
+            ))
+        })?;
     Ok(Json(UserView::from(&user)))
 }
 
 async fn jwks(State(state): State<AuthState>) -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(state.keys.jwks.clone()))
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(state.keys.jwks.clone()),
+    )
 }

@@ -33,7 +33,13 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
 const USER_COLUMNS: &str = "id, email, name, password_hash, role, created_at";
 
 #[tracing::instrument(skip(db, password_hash))]
-pub async fn insert_user(db: &Db, email: &str, name: &str, password_hash: &str, role: Role) -> Result<User, AuthError> {
+pub async fn insert_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<User, AuthError> {
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
         email: email.to_string(),
@@ -87,7 +93,13 @@ pub struct RefreshToken {
 }
 
 #[tracing::instrument(skip(db, token_hash))]
-pub async fn insert_refresh_token(db: &Db, user_id: &str, family_id: &str, token_hash: &str, expires_at: i64) -> Result<(), AuthError> {
+pub async fn insert_refresh_token(
+    db: &Db,
+    user_id: &str,
+    family_id: &str,
+    token_hash: &str,
+    expires_at: i64,
+) -> Result<(), AuthError> {
     sqlx::query("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, used_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)")
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(user_id)
@@ -101,7 +113,10 @@ pub async fn insert_refresh_token(db: &Db, user_id: &str, family_id: &str, token
 }
 
 #[tracing::instrument(skip(db, token_hash))]
-pub async fn find_refresh_token(db: &Db, token_hash: &str) -> Result<Option<RefreshToken>, AuthError> {
+pub async fn find_refresh_token(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<RefreshToken>, AuthError> {
     let row = sqlx::query("SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?")
         .bind(token_hash)
         .fetch_optional(&db.pool)
@@ -131,10 +146,12 @@ pub async fn mark_refresh_token_used(db: &Db, id: &str) -> Result<bool, AuthErro
 
 #[tracing::instrument(skip(db))]
 pub async fn revoke_family(db: &Db, family_id: &str) -> Result<u64, AuthError> {
-    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(family_id)
-        .execute(&db.pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(family_id)
+    .execute(&db.pool)
+    .await?;
     Ok(done.rows_affected())
 }

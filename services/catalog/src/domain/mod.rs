@@ -33,8 +33,16 @@ pub struct Category {
 
 pub fn parse_sku(raw: &str) -> Result<String, CatalogError> {
     let sku = raw.trim();
-    if sku.is_empty() || sku.len() > 64 || !sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(CatalogError::invalid("sku", "must be 1 to 64 letters, digits, '-' or '_'"));
+    if sku.is_empty()
+        || sku.len() > 64
+        || !sku
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(CatalogError::invalid(
+            "sku",
+            "must be 1 to 64 letters, digits, '-' or '_'",
+        ));
     }
     Ok(sku.to_string())
 }
@@ -50,36 +58,52 @@ pub fn parse_name(raw: &str) -> Result<String, CatalogError> {
 
 pub fn parse_description(raw: &str) -> Result<String, CatalogError> {
     if raw.chars().count() > 5000 {
-        return Err(CatalogError::invalid("description", "must be at most 5000 characters"));
+        return Err(CatalogError::invalid(
+            "description",
+            "must be at most 5000 characters",
+        ));
     }
     Ok(raw.trim().to_string())
 }
 
 pub fn parse_price(price: i64) -> Result<i64, CatalogError> {
-    if !(0..=100_000_000_00).contains(&price) {
-        return Err(CatalogError::invalid("price", "must be between 0 and 10000000000 minor units"));
+    if !(0..=10_000_000_000).contains(&price) {
+        return Err(CatalogError::invalid(
+            "price",
+            "must be between 0 and 10000000000 minor units",
+        ));
     }
     Ok(price)
 }
 
 pub fn parse_currency(raw: &str) -> Result<String, CatalogError> {
     if raw.len() != 3 || !raw.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(CatalogError::invalid("currency", "must be an ISO 4217 code such as USD"));
+        return Err(CatalogError::invalid(
+            "currency",
+            "must be an ISO 4217 code such as USD",
+        ));
     }
     Ok(raw.to_string())
 }
 
 pub fn parse_stock(stock: i64) -> Result<i64, CatalogError> {
     if !(0..=1_000_000_000).contains(&stock) {
-        return Err(CatalogError::invalid("stock", "must be between 0 and 1000000000"));
+        return Err(CatalogError::invalid(
+            "stock",
+            "must be between 0 and 1000000000",
+        ));
     }
     Ok(stock)
 }
 
 pub fn parse_image_url(raw: &str) -> Result<String, CatalogError> {
-    let ok = raw.len() <= 500 && (raw.starts_with("https://") || raw.starts_with("http://") || raw.starts_with('/'));
+    let ok = raw.len() <= 500
+        && (raw.starts_with("https://") || raw.starts_with("http://") || raw.starts_with('/'));
     if !ok {
-        return Err(CatalogError::invalid("image_url", "must be an http(s) URL or an absolute path"));
+        return Err(CatalogError::invalid(
+            "image_url",
+            "must be an http(s) URL or an absolute path",
+        ));
     }
     Ok(raw.to_string())
 }
@@ -102,7 +126,10 @@ impl Sort {
             "price_asc" => Ok(Sort::PriceAsc),
             "price_desc" => Ok(Sort::PriceDesc),
             "newest" => Ok(Sort::Newest),
-            _ => Err(CatalogError::invalid("sort", "must be one of name, price_asc, price_desc, newest")),
+            _ => Err(CatalogError::invalid(
+                "sort",
+                "must be one of name, price_asc, price_desc, newest",
+            )),
         }
     }
 }
@@ -128,11 +155,17 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str, sort: Sort) -> Result<Self, CatalogError> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| CatalogError::BadCursor)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(raw)
+            .map_err(|_| CatalogError::BadCursor)?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| CatalogError::BadCursor)?;
         let key_matches = matches!(
             (cursor.sort, &cursor.key),
-            (Sort::Name, CursorKey::Text(_)) | (Sort::PriceAsc | Sort::PriceDesc | Sort::Newest, CursorKey::Int(_))
+            (Sort::Name, CursorKey::Text(_))
+                | (
+                    Sort::PriceAsc | Sort::PriceDesc | Sort::Newest,
+                    CursorKey::Int(_)
+                )
         );
         if cursor.sort != sort || !key_matches {
             return Err(CatalogError::BadCursor);
@@ -155,7 +188,13 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn parse(q: Option<&str>, category: Option<&str>, sort: Option<&str>, limit: Option<&str>, cursor: Option<&str>) -> Result<Self, CatalogError> {
+    pub fn parse(
+        q: Option<&str>,
+        category: Option<&str>,
+        sort: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Self, CatalogError> {
         let sort = Sort::parse(sort)?;
         let limit = match limit {
             None => DEFAULT_LIMIT,
@@ -163,16 +202,27 @@ impl ListQuery {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| CatalogError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")))?,
+                .ok_or_else(|| {
+                    CatalogError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))
+                })?,
         };
-        let text = q.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let text = q
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
             return Err(CatalogError::invalid("q", "must be at most 100 characters"));
         }
-        let after = cursor.filter(|c| !c.is_empty()).map(|c| Cursor::decode(c, sort)).transpose()?;
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| Cursor::decode(c, sort))
+            .transpose()?;
         Ok(Self {
             text,
-            category: category.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            category: category
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             sort,
             limit,
             after,
@@ -186,7 +236,11 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_is_bound_to_its_sort() {
-        let c = Cursor { sort: Sort::PriceAsc, key: CursorKey::Int(1999), id: "p1".into() };
+        let c = Cursor {
+            sort: Sort::PriceAsc,
+            key: CursorKey::Int(1999),
+            id: "p1".into(),
+        };
         let raw = c.encode();
         assert_eq!(Cursor::decode(&raw, Sort::PriceAsc).unwrap(), c);
         assert!(Cursor::decode(&raw, Sort::Name).is_err());
@@ -197,7 +251,12 @@ mod tests {
     fn limits_are_bounded() {
         assert!(ListQuery::parse(None, None, None, Some("0"), None).is_err());
         assert!(ListQuery::parse(None, None, None, Some("101"), None).is_err());
-        assert_eq!(ListQuery::parse(None, None, None, Some("100"), None).unwrap().limit, 100);
+        assert_eq!(
+            ListQuery::parse(None, None, None, Some("100"), None)
+                .unwrap()
+                .limit,
+            100
+        );
     }
 
     #[test]

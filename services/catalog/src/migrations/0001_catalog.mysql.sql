@@ -3,11 +3,13 @@ CREATE TABLE categories (
     name VARCHAR(200) NOT NULL,
     position BIGINT NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- VARCHAR rather than TEXT: with a binary collation MySQL reports TEXT as BLOB, which the
+-- portable (Any) driver will not decode as a string.
 CREATE TABLE products (
     id VARCHAR(36) NOT NULL PRIMARY KEY,
     sku VARCHAR(64) NOT NULL,
     name VARCHAR(200) NOT NULL,
-    description TEXT NOT NULL,
+    description VARCHAR(5000) NOT NULL,
     price BIGINT NOT NULL,
     currency CHAR(3) NOT NULL,
     stock BIGINT NOT NULL,

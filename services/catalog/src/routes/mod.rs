@@ -35,8 +35,14 @@ const CATEGORIES_TTL: Duration = Duration::from_secs(300);
 
 pub fn router(state: CatalogState) -> Router {
     Router::new()
-        .route("/api/catalog/products", get(list_products).post(create_product))
-        .route("/api/catalog/products/{id}", get(get_product).patch(update_product))
+        .route(
+            "/api/catalog/products",
+            get(list_products).post(create_product),
+        )
+        .route(
+            "/api/catalog/products/{id}",
+            get(get_product).patch(update_product),
+        )
         .route("/api/catalog/products/{id}/stock", put(set_stock))
         .route("/api/catalog/categories", get(list_categories))
         .with_state(state)
@@ -58,10 +64,22 @@ pub struct Page<T> {
 }
 
 #[tracing::instrument(skip(state))]
-async fn list_products(State(state): State<CatalogState>, Query(p): Query<ListParams>) -> Result<Json<Page<Product>>, CatalogError> {
-    let query = ListQuery::parse(p.q.as_deref(), p.category.as_deref(), p.sort.as_deref(), p.limit.as_deref(), p.cursor.as_deref())?;
+async fn list_products(
+    State(state): State<CatalogState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Page<Product>>, CatalogError> {
+    let query = ListQuery::parse(
+        p.q.as_deref(),
+        p.category.as_deref(),
+        p.sort.as_deref(),
+        p.limit.as_deref(),
+        p.cursor.as_deref(),
+    )?;
     let (items, next) = store::list_products(&state.db, &query).await?;
-    Ok(Json(Page { items, next_cursor: next.map(|c| c.encode()) }))
+    Ok(Json(Page {
+        items,
+        next_cursor: next.map(|c| c.encode()),
+    }))
 }
 
 fn product_key(id: &str) -> String {
@@ -87,7 +105,10 @@ async fn load_product(state: &CatalogState, id: &str) -> Result<Option<Product>,
 }
 
 #[tracing::instrument(skip(state))]
-async fn get_product(State(state): State<CatalogState>, Path(id): Path<String>) -> Result<Json<Product>, CatalogError> {
+async fn get_product(
+    State(state): State<CatalogState>,
+    Path(id): Path<String>,
+) -> Result<Json<Product>, CatalogError> {
     match load_product(&state, &id).await? {
         Some(product) if product.active => Ok(Json(product)),
         _ => Err(CatalogError::ProductNotFound(id)),
@@ -95,16 +116,29 @@ async fn get_product(State(state): State<CatalogState>, Path(id): Path<String>) 
 }
 
 #[tracing::instrument(skip(state))]
-async fn list_categories(State(state): State<CatalogState>) -> Result<Json<Page<Category>>, CatalogError> {
+async fn list_categories(
+    State(state): State<CatalogState>,
+) -> Result<Json<Page<Category>>, CatalogError> {
     const KEY: &str = "catalog:categories";
-    if let Some(items) = state.cache.get(KEY).await.and_then(|c| serde_json::from_str(&c).ok()) {
-        return Ok(Json(Page { items, next_cursor: None }));
+    if let Some(items) = state
+        .cache
+        .get(KEY)
+        .await
+        .and_then(|c| serde_json::from_str(&c).ok())
+    {
+        return Ok(Json(Page {
+            items,
+            next_cursor: None,
+        }));
     }
     let items = store::list_categories(&state.db).await?;
     if let Ok(json) = serde_json::to_string(&items) {
         state.cache.set(KEY, &json, CATEGORIES_TTL).await;
     }
-    Ok(Json(Page { items, next_cursor: None }))
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,7 +163,10 @@ fn default_true() -> bool {
 
 async fn checked_category(db: &Db, category: &str) -> Result<String, CatalogError> {
     if !store::category_exists(db, category).await? {
-        return Err(CatalogError::invalid("category", format!("unknown category '{category}'")));
+        return Err(CatalogError::invalid(
+            "category",
+            format!("unknown category '{category}'"),
+        ));
     }
     Ok(category.to_string())
 }
@@ -149,7 +186,11 @@ async fn create_product(
         stock: domain::parse_stock(body.stock)?,
         category: checked_category(&state.db, &body.category).await?,
         active: body.active,
-        image_url: body.image_url.as_deref().map(domain::parse_image_url).transpose()?,
+        image_url: body
+            .image_url
+            .as_deref()
+            .map(domain::parse_image_url)
+            .transpose()?,
     };
     let product = store::insert_product(&state.db, &new).await?;
     tracing::info!(product_id = %product.id, sku = %product.sku, "product created");
@@ -173,7 +214,9 @@ pub struct UpdateProduct {
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -191,9 +234,17 @@ async fn update_product(
     };
     let changes = ProductChanges {
         name: body.name.as_deref().map(domain::parse_name).transpose()?,
-        description: body.description.as_deref().map(domain::parse_description).transpose()?,
+        description: body
+            .description
+            .as_deref()
+            .map(domain::parse_description)
+            .transpose()?,
         price: body.price.map(domain::parse_price).transpose()?,
-        currency: body.currency.as_deref().map(domain::parse_currency).transpose()?,
+        currency: body
+            .currency
+            .as_deref()
+            .map(domain::parse_currency)
+            .transpose()?,
         category,
         active: body.active,
         image_url: match body.image_url {
@@ -203,7 +254,9 @@ async fn update_product(
         },
         stock: None,
     };
-    let product = store::update_product(&state.db, &id, &changes).await?.ok_or(CatalogError::ProductNotFound(id.clone()))?;
+    let product = store::update_product(&state.db, &id, &changes)
+        .await?
+        .ok_or(CatalogError::ProductNotFound(id.clone()))?;
     state.cache.delete(&product_key(&id)).await;
     Ok(Json(product))
 }
@@ -221,8 +274,13 @@ async fn set_stock(
     Path(id): Path<String>,
     Json(body): Json<SetStock>,
 ) -> Result<Json<Product>, CatalogError> {
-    let changes = ProductChanges { stock: Some(domain::parse_stock(body.stock)?), ..Default::default() };
-    let product = store::update_product(&state.db, &id, &changes).await?.ok_or(CatalogError::ProductNotFound(id.clone()))?;
+    let changes = ProductChanges {
+        stock: Some(domain::parse_stock(body.stock)?),
+        ..Default::default()
+    };
+    let product = store::update_product(&state.db, &id, &changes)
+        .await?
+        .ok_or(CatalogError::ProductNotFound(id.clone()))?;
     state.cache.delete(&product_key(&id)).await;
     Ok(Json(product))
 }

@@ -31,9 +31,16 @@ fn product_from_row(row: &AnyRow) -> Result<Product, sqlx::Error> {
 
 #[tracing::instrument(skip(db))]
 pub async fn list_categories(db: &Db) -> Result<Vec<Category>, CatalogError> {
-    let rows = sqlx::query("SELECT id, name FROM categories ORDER BY position, id").fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT id, name FROM categories ORDER BY position, id")
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
-        .map(|r| Ok(Category { id: r.try_get("id")?, name: r.try_get("name")? }))
+        .map(|r| {
+            Ok(Category {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
@@ -48,16 +55,21 @@ pub async fn category_exists(db: &Db, id: &str) -> Result<bool, CatalogError> {
 
 #[tracing::instrument(skip(db))]
 pub async fn get_product(db: &Db, id: &str) -> Result<Option<Product>, CatalogError> {
-    let row = sqlx::query(&format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.as_ref().map(product_from_row).transpose()?)
 }
 
 /// One page of active products plus the cursor of the next page, if there is one.
 #[tracing::instrument(skip(db))]
-pub async fn list_products(db: &Db, query: &ListQuery) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+pub async fn list_products(
+    db: &Db,
+    query: &ListQuery,
+) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
     let mut sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE active = 1");
     let mut binds: Vec<Bind> = Vec::new();
     if let Some(category) = &query.category {
@@ -67,7 +79,12 @@ pub async fn list_products(db: &Db, query: &ListQuery) -> Result<(Vec<Product>, 
     if let Some(text) = &query.text {
         // '!' escapes LIKE wildcards on both SQLite and MySQL (backslash means different
         // things in their string literals).
-        let pattern = format!("%{}%", text.replace('!', "!!").replace('%', "!%").replace('_', "!_"));
+        let pattern = format!(
+            "%{}%",
+            text.replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_")
+        );
         sql.push_str(" AND (name LIKE ? ESCAPE '!' OR description LIKE ? ESCAPE '!')");
         binds.push(Bind::Text(pattern.clone()));
         binds.push(Bind::Text(pattern));
@@ -84,7 +101,9 @@ pub async fn list_products(db: &Db, query: &ListQuery) -> Result<(Vec<Product>, 
             CursorKey::Text(v) => Bind::Text(v.clone()),
         };
         let op = if descending { "<" } else { ">" };
-        sql.push_str(&format!(" AND ({column} {op} ? OR ({column} = ? AND id > ?))"));
+        sql.push_str(&format!(
+            " AND ({column} {op} ? OR ({column} = ? AND id > ?))"
+        ));
         binds.push(key.clone());
         binds.push(key);
         binds.push(Bind::Text(after.id.clone()));
@@ -101,7 +120,10 @@ pub async fn list_products(db: &Db, query: &ListQuery) -> Result<(Vec<Product>, 
         };
     }
     let rows = q.fetch_all(&db.pool).await?;
-    let mut products = rows.iter().map(product_from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut products = rows
+        .iter()
+        .map(product_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let next = if products.len() > query.limit as usize {
         products.truncate(query.limit as usize);
         let last = products.last().expect("page is not empty");
@@ -113,7 +135,11 @@ pub async fn list_products(db: &Db, query: &ListQuery) -> Result<(Vec<Product>, 
                 CursorKey::Int(created)
             }
         };
-        Some(Cursor { sort: query.sort, key, id: last.id.clone() })
+        Some(Cursor {
+            sort: query.sort,
+            key,
+            id: last.id.clone(),
+        })
     } else {
         None
     };
@@ -144,23 +170,27 @@ pub struct NewProduct {
 pub async fn insert_product(db: &Db, new: &NewProduct) -> Result<Product, CatalogError> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
-    let result = sqlx::query(&format!("INSERT INTO products ({PRODUCT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-        .bind(&id)
-        .bind(&new.sku)
-        .bind(&new.name)
-        .bind(&new.description)
-        .bind(new.price)
-        .bind(&new.currency)
-        .bind(new.stock)
-        .bind(&new.category)
-        .bind(i64::from(new.active))
-        .bind(new.image_url.clone())
-        .bind(now)
-        .bind(now)
-        .execute(&db.pool)
-        .await;
+    let result = sqlx::query(&format!(
+        "INSERT INTO products ({PRODUCT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&id)
+    .bind(&new.sku)
+    .bind(&new.name)
+    .bind(&new.description)
+    .bind(new.price)
+    .bind(&new.currency)
+    .bind(new.stock)
+    .bind(&new.category)
+    .bind(i64::from(new.active))
+    .bind(new.image_url.clone())
+    .bind(now)
+    .bind(now)
+    .execute(&db.pool)
+    .await;
     match result {
-        Ok(_) => get_product(db, &id).await?.ok_or_else(|| CatalogError::ProductNotFound(id)),
+        Ok(_) => get_product(db, &id)
+            .await?
+            .ok_or_else(|| CatalogError::ProductNotFound(id)),
         Err(err) if is_unique_violation(&err) => Err(CatalogError::DuplicateSku(new.sku.clone())),
         Err(err) => Err(err.into()),
     }
@@ -180,7 +210,11 @@ pub struct ProductChanges {
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn update_product(db: &Db, id: &str, changes: &ProductChanges) -> Result<Option<Product>, CatalogError> {
+pub async fn update_product(
+    db: &Db,
+    id: &str,
+    changes: &ProductChanges,
+) -> Result<Option<Product>, CatalogError> {
     let mut sets = vec!["updated_at = ?".to_string()];
     let mut binds: Vec<Option<Bind>> = vec![Some(Bind::Int(now_ms()))];
     let mut text = |column: &str, value: &Option<String>| {
@@ -226,7 +260,9 @@ pub async fn update_product(db: &Db, id: &str, changes: &ProductChanges) -> Resu
 }
 
 pub async fn count_products(db: &Db) -> Result<i64, CatalogError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM products").fetch_one(&db.pool).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM products")
+        .fetch_one(&db.pool)
+        .await?)
 }
 
 /// Inserts the demo categories that are missing.
@@ -246,14 +282,20 @@ pub async fn ensure_categories(db: &Db, categories: &[(&str, &str)]) -> Result<(
 
 /// Inserts many products in one statement (the bulk seeder's unit of work). SQLite allows
 /// 32,766 bound values per statement; callers keep batches well under that.
-pub async fn insert_products_batch(tx: &mut sqlx::Transaction<'_, sqlx::Any>, batch: &[NewProduct], created_at: i64) -> Result<(), CatalogError> {
+pub async fn insert_products_batch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    batch: &[NewProduct],
+    created_at: i64,
+) -> Result<(), CatalogError> {
     if batch.is_empty() {
         return Ok(());
     }
     let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     let sql = format!(
         "INSERT INTO products ({PRODUCT_COLUMNS}) VALUES {}",
-        std::iter::repeat_n(row, batch.len()).collect::<Vec<_>>().join(", ")
+        std::iter::repeat_n(row, batch.len())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut q = sqlx::query(&sql);
     for (i, p) in batch.iter().enumerate() {

@@ -21,7 +21,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The route prefix a path falls under (matching whole segments only), if any.
 pub fn route_for(path: &str) -> Option<(&'static str, &'static str)> {
     ROUTES.iter().copied().find(|(prefix, _)| {
-        path == *prefix || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+        path == *prefix
+            || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
     })
 }
 
@@ -52,7 +53,10 @@ mod tests {
 
     #[test]
     fn routes_match_whole_segments() {
-        assert_eq!(route_for("/api/catalog/products"), Some(("/api/catalog", "catalog")));
+        assert_eq!(
+            route_for("/api/catalog/products"),
+            Some(("/api/catalog", "catalog"))
+        );
         assert_eq!(route_for("/api/catalog"), Some(("/api/catalog", "catalog")));
         assert_eq!(route_for("/api/catalogue"), None);
         assert_eq!(route_for("/internal/stock"), None);

@@ -66,8 +66,18 @@ fn cors(origins: &[String]) -> CorsLayer {
     };
     CorsLayer::new()
         .allow_origin(allow)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
         .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
 }
@@ -102,8 +112,17 @@ async fn placeholder_page() -> Html<&'static str> {
 
 /// Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus `host`.
 const HOP_BY_HOP: &[&str] = &[
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-    "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
 ];
 
 fn forwardable(headers: &HeaderMap) -> HeaderMap {
@@ -122,7 +141,9 @@ async fn proxy(
     req: Request,
 ) -> Response {
     let path = req.uri().path().to_string();
-    let label = route_for(&path).map(|(prefix, _)| prefix).unwrap_or("/api/unknown");
+    let label = route_for(&path)
+        .map(|(prefix, _)| prefix)
+        .unwrap_or("/api/unknown");
     let mut response = match forward(&state, peer, req).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
@@ -131,10 +152,18 @@ async fn proxy(
     response
 }
 
-async fn forward(state: &GatewayState, peer: SocketAddr, req: Request) -> Result<Response, ApiError> {
+async fn forward(
+    state: &GatewayState,
+    peer: SocketAddr,
+    req: Request,
+) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let (_, service) = route_for(parts.uri.path()).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
-    let upstream = state.upstreams.get(service).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
+    let (_, service) =
+        route_for(parts.uri.path()).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
+    let upstream = state
+        .upstreams
+        .get(service)
+        .ok_or_else(|| ApiError::NotFound("no such API".into()))?;
 
     let ip = client_ip(peer, &parts.headers, state.trusted_proxy_hops).to_string();
     state.limiter.per_client(&ip).await?;
@@ -151,23 +180,37 @@ async fn forward(state: &GatewayState, peer: SocketAddr, req: Request) -> Result
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header".into()))?;
-        let verifier = state.verifier.as_ref().ok_or_else(|| ApiError::Unavailable("auth is not configured".into()))?;
+        let verifier = state
+            .verifier
+            .as_ref()
+            .ok_or_else(|| ApiError::Unavailable("auth is not configured".into()))?;
         let claims = verifier.verify(token).await?;
         state.limiter.per_user(&claims.sub).await?;
     }
 
     let body = axum::body::to_bytes(body, state.body_limit_bytes)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge { limit: state.body_limit_bytes })?;
+        .map_err(|_| ApiError::PayloadTooLarge {
+            limit: state.body_limit_bytes,
+        })?;
     let mut headers = forwardable(&parts.headers);
-    let forwarded_for = match parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+    let forwarded_for = match parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+    {
         Some(prior) => format!("{prior}, {}", peer.ip()),
         None => peer.ip().to_string(),
     };
     if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
         headers.insert("x-forwarded-for", value);
     }
-    let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/")
+        .to_string();
     let outbound = Outbound {
         method: parts.method,
         path,
@@ -176,7 +219,8 @@ async fn forward(state: &GatewayState, peer: SocketAddr, req: Request) -> Result
     };
     let upstream_response = upstream.send(outbound).await?;
 
-    let status = StatusCode::from_u16(upstream_response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = StatusCode::from_u16(upstream_response.status().as_u16())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = Response::builder().status(status);
     if let Some(out) = response.headers_mut() {
         for (name, value) in upstream_response.headers() {

@@ -18,28 +18,58 @@ impl RateLimiter {
         Self { cache, settings }
     }
 
-    async fn take(&self, bucket: &str, key: &str, per_second: f64, burst: u32) -> Result<(), ApiError> {
+    async fn take(
+        &self,
+        bucket: &str,
+        key: &str,
+        per_second: f64,
+        burst: u32,
+    ) -> Result<(), ApiError> {
         if !self.settings.enabled {
             return Ok(());
         }
-        let decision = self.cache.take_token(&format!("{bucket}:{key}"), per_second, burst).await;
+        let decision = self
+            .cache
+            .take_token(&format!("{bucket}:{key}"), per_second, burst)
+            .await;
         if decision.allowed {
             return Ok(());
         }
-        metrics::counter!("gateway_rate_limited_total", "bucket" => bucket.to_string()).increment(1);
-        Err(ApiError::RateLimited { retry_after_seconds: retry_seconds(decision.retry_after) })
+        metrics::counter!("gateway_rate_limited_total", "bucket" => bucket.to_string())
+            .increment(1);
+        Err(ApiError::RateLimited {
+            retry_after_seconds: retry_seconds(decision.retry_after),
+        })
     }
 
     pub async fn per_client(&self, ip: &str) -> Result<(), ApiError> {
-        self.take("client", ip, self.settings.per_client_per_second, self.settings.per_client_burst).await
+        self.take(
+            "client",
+            ip,
+            self.settings.per_client_per_second,
+            self.settings.per_client_burst,
+        )
+        .await
     }
 
     pub async fn per_user(&self, user_id: &str) -> Result<(), ApiError> {
-        self.take("user", user_id, self.settings.per_user_per_second, self.settings.per_user_burst).await
+        self.take(
+            "user",
+            user_id,
+            self.settings.per_user_per_second,
+            self.settings.per_user_burst,
+        )
+        .await
     }
 
     pub async fn login(&self, ip: &str) -> Result<(), ApiError> {
-        self.take("login", ip, self.settings.login_per_minute / 60.0, self.settings.login_burst).await
+        self.take(
+            "login",
+            ip,
+            self.settings.login_per_minute / 60.0,
+            self.settings.login_burst,
+        )
+        .await
     }
 }
 

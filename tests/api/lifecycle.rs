@@ -1,0 +1,244 @@
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{backend, eventually_status, spawn_app, spawn_app_with, AppOptions, Backend};
+
+#[tokio::test]
+async fn readyz_turns_503_when_the_database_goes_away_and_recovers_without_restart() {
+    if backend() != Backend::MySql {
+        // An embedded SQLite file cannot become unreachable; this runs in the MariaDB pass.
+        return;
+    }
+    let app = spawn_app_with(AppOptions {
+        database_proxy: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(app.get("/readyz", None).await.status, 200);
+    let proxy = app.db_proxy.as_ref().unwrap();
+    proxy.take_down();
+    assert!(
+        eventually_status(&app, "/readyz", 503, Duration::from_secs(10)).await,
+        "not-ready while the database is down"
+    );
+    let started = Instant::now();
+    let reply = app.get("/api/catalog/products?limit=1", None).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a fast 503, not a hang"
+    );
+    proxy.bring_up();
+    assert!(
+        eventually_status(&app, "/readyz", 200, Duration::from_secs(15)).await,
+        "ready again by itself"
+    );
+    assert_eq!(
+        app.get("/api/catalog/products?limit=1", None).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn reads_are_served_from_the_database_when_redis_goes_away() {
+    let app = spawn_app_with(AppOptions {
+        redis_proxy: true,
+        ..Default::default()
+    })
+    .await;
+    let product = app.first_product().await;
+    let path = format!("/api/catalog/products/{}", product["id"].as_str().unwrap());
+    assert_eq!(app.get(&path, None).await.status, 200, "fills the cache");
+    app.redis_proxy.as_ref().unwrap().take_down();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let reply = app.get(&path, None).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, product);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+    assert_eq!(
+        app.get("/api/catalog/products?limit=5", None).await.status,
+        200
+    );
+    assert_eq!(
+        app.get("/readyz", None).await.status,
+        200,
+        "the cache is not a readiness dependency"
+    );
+    let admin = app.admin().await;
+    let changed = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("{path}/stock"),
+            &serde_json::json!({"stock": 7}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "writes work without the cache");
+    assert_eq!(app.get(&path, None).await.body["stock"], 7);
+}
+
+#[tokio::test]
+async fn unreachable_redis_url_still_serves() {
+    let app =
+        spawn_app_with(AppOptions::default().env("WAYFARE_REDIS_URL", "redis://127.0.0.1:1")).await;
+    assert_eq!(app.get("/readyz", None).await.status, 200);
+    let product = app.first_product().await;
+    let reply = app
+        .get(
+            &format!("/api/catalog/products/{}", product["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_service_route_method_and_status() {
+    let app = spawn_app().await;
+    app.get("/api/catalog/categories", None).await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains(r#"route="/api/catalog/categories""#));
+    assert!(text.contains(r#"service="catalog""#));
+    assert!(text.contains(r#"service="gateway""#));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn shutdown_reports_not_ready_then_stops() {
+    let app = spawn_app_with(AppOptions::default().env("WAYFARE_DRAIN_DELAY_SECONDS", "1")).await;
+    let base = app.base.clone();
+    let http = app.http.clone();
+    let stopping = tokio::spawn(app.shutdown());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let during = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(during.status(), 503, "not ready while draining");
+    let still_serving = http
+        .get(format!("{base}/api/catalog/categories"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still_serving.status(), 200, "still serving while draining");
+    stopping.await.unwrap();
+    assert!(
+        http.get(format!("{base}/healthz")).send().await.is_err(),
+        "stopped"
+    );
+}
+
+fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wayfare"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+#[test]
+fn invalid_configuration_exits_64_naming_the_setting() {
+    for (name, value) in [
+        ("WAYFARE_LISTEN", "not-an-address"),
+        ("WAYFARE_TARGET", "teleporter"),
+        ("WAYFARE_DATABASE_URL", "postgres://x/y"),
+    ] {
+        let output = binary().args(["serve"]).env(name, value).output().unwrap();
+        assert_eq!(output.status.code(), Some(64), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+    }
+}
+
+/// The real binary, a real SIGTERM, and a request whose body is still arriving when the
+/// signal lands: it must complete with its normal answer.
+#[test]
+fn a_request_in_flight_when_sigterm_arrives_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = binary()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("WAYFARE_DRAIN_DELAY_SECONDS", "0")
+        .env("WAYFARE_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().expect("process printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("Wayfare is ready: open http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let body =
+        br#"{"email":"inflight@example.com","password":"a-good-password","name":"In Flight"}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(stream, "POST /api/auth/signup HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+    stream.write_all(&body[..10]).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "new connections are refused once stopping"
+    );
+
+    stream.write_all(&body[10..]).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "in-flight request completed: {response}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "process did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "clean exit: {exit:?}");
+}
+
+#[tokio::test]
+async fn healthz_is_alive_and_readyz_lists_every_service_database() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz", None).await.status, 200);
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, 200);
+    let names: Vec<&str> = ready.body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"auth-database") && names.contains(&"catalog-database"),
+        "{names:?}"
+    );
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the real platform through the gateway, on SQLite by default and on
+//! MariaDB + Redis with `WAYFARE_TEST_BACKEND=mysql` (scripts/test runs both).
+
+mod auth;
+mod catalog;
+mod gateway;
+mod helpers;
+mod lifecycle;
+mod storage;

@@ -1,0 +1,217 @@
+//! The repositories directly, on the backend under test: the same code and the same
+//! assertions on SQLite and MariaDB.
+
+use std::time::Duration;
+
+use wayfare_chassis::db::Db;
+use wayfare_chassis::identity::Role;
+
+use crate::helpers::{backend, Backend, TestDatabase};
+
+async fn database(service: &'static str) -> (Db, TestDatabase, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = TestDatabase::create().await;
+    let url = match backend() {
+        Backend::Sqlite => format!("sqlite://{}/{service}.db?mode=rwc", dir.path().display()),
+        Backend::MySql => test_db.url.clone().unwrap(),
+    };
+    let db = Db::connect(service, &url, Duration::from_secs(5))
+        .await
+        .unwrap();
+    (db, test_db, dir)
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_are_idempotent() {
+    let (db, _guard, _dir) = database("catalog").await;
+    assert_eq!(
+        db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+            .await
+            .unwrap(),
+        0
+    );
+    // A second service in the same database keeps its own versions.
+    let auth = Db {
+        service: "auth",
+        ..db.clone()
+    };
+    assert_eq!(
+        auth.migrate(wayfare_auth::migrations::MIGRATIONS)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn users_are_unique_by_email_and_refresh_tokens_are_single_use() {
+    use wayfare_auth::error::AuthError;
+    use wayfare_auth::store;
+    let (db, _guard, _dir) = database("auth").await;
+    db.migrate(wayfare_auth::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    let user = store::insert_user(&db, "a@example.com", "A", "hash", Role::Customer)
+        .await
+        .unwrap();
+    let dup = store::insert_user(&db, "a@example.com", "B", "hash", Role::Admin).await;
+    assert!(matches!(dup, Err(AuthError::EmailTaken)), "{dup:?}");
+    let found = store::find_user_by_email(&db, "a@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, user.id);
+    assert_eq!(found.role, Role::Customer);
+
+    let far = wayfare_chassis::db::now_ms() + 60_000;
+    store::insert_refresh_token(&db, &user.id, "fam-1", "h1", far)
+        .await
+        .unwrap();
+    store::insert_refresh_token(&db, &user.id, "fam-1", "h2", far)
+        .await
+        .unwrap();
+    let token = store::find_refresh_token(&db, "h1").await.unwrap().unwrap();
+    assert!(store::mark_refresh_token_used(&db, &token.id)
+        .await
+        .unwrap());
+    assert!(
+        !store::mark_refresh_token_used(&db, &token.id)
+            .await
+            .unwrap(),
+        "only once"
+    );
+    assert_eq!(store::revoke_family(&db, "fam-1").await.unwrap(), 2);
+    let other = store::find_refresh_token(&db, "h2").await.unwrap().unwrap();
+    assert!(other.revoked_at.is_some());
+}
+
+#[tokio::test]
+async fn products_insert_update_and_page_identically() {
+    use wayfare_catalog::domain::{ListQuery, Sort};
+    use wayfare_catalog::error::CatalogError;
+    use wayfare_catalog::store::{self, NewProduct, ProductChanges};
+    let (db, _guard, _dir) = database("catalog").await;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    store::ensure_categories(&db, &[("books", "Books")])
+        .await
+        .unwrap();
+    let new = |sku: &str, name: &str, price: i64| NewProduct {
+        sku: sku.into(),
+        name: name.into(),
+        description: "d".into(),
+        price,
+        currency: "USD".into(),
+        stock: 5,
+        category: "books".into(),
+        active: true,
+        image_url: None,
+    };
+    // Same names and prices on purpose: ties must be broken by id.
+    for i in 0..9 {
+        store::insert_product(
+            &db,
+            &new(
+                &format!("S-{i}"),
+                if i % 2 == 0 { "Same" } else { "Other" },
+                100 * (i % 3),
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    let dup = store::insert_product(&db, &new("S-1", "x", 1)).await;
+    assert!(matches!(dup, Err(CatalogError::DuplicateSku(_))), "{dup:?}");
+
+    for sort in [Sort::Name, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest] {
+        let mut seen = Vec::new();
+        let mut query = ListQuery {
+            text: None,
+            category: None,
+            sort,
+            limit: 2,
+            after: None,
+        };
+        loop {
+            let (page, next) = store::list_products(&db, &query).await.unwrap();
+            seen.extend(page.into_iter().map(|p| p.sku));
+            match next {
+                Some(cursor) => query.after = Some(cursor),
+                None => break,
+            }
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            (0..9).map(|i| format!("S-{i}")).collect::<Vec<_>>(),
+            "{sort:?}"
+        );
+    }
+
+    let (page, _) = store::list_products(
+        &db,
+        &ListQuery {
+            text: Some("Oth".into()),
+            category: None,
+            sort: Sort::Name,
+            limit: 50,
+            after: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.len(), 4);
+    let id = page[0].id.clone();
+    let changed = store::update_product(
+        &db,
+        &id,
+        &ProductChanges {
+            price: Some(777),
+            image_url: Some(Some("/x.png".into())),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(changed.price, 777);
+    assert_eq!(changed.image_url.as_deref(), Some("/x.png"));
+    assert!(store::update_product(
+        &db,
+        "missing",
+        &ProductChanges {
+            price: Some(1),
+            ..Default::default()
+        }
+    )
+    .await
+    .unwrap()
+    .is_none());
+}
+
+#[tokio::test]
+async fn bulk_seeding_inserts_every_row() {
+    let (db, _guard, _dir) = database("catalog").await;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    let progress = std::sync::atomic::AtomicU64::new(0);
+    let done = wayfare_catalog::seed::seed_synthetic(&db, 2_345, |n| {
+        progress.store(n, std::sync::atomic::Ordering::Relaxed)
+    })
+    .await
+    .unwrap();
+    assert_eq!(done, 2_345);
+    assert_eq!(progress.into_inner(), 2_345);
+    assert_eq!(
+        wayfare_catalog::store::count_products(&db).await.unwrap(),
+        2_345
+    );
+}
