@@ -9,7 +9,8 @@
 #      atlantis.yaml, shellcheck over this script
 #
 # Tools install themselves into ${WAYFARE_TOOLS_DIR:-$HOME/.cache/wayfare-tools} (PyPI only, pinned
-# versions, reinstalled only when the pins change). Exits non-zero if any step fails.
+# versions, reinstalled only when the pins change; every entry is prefixed infra- so that deploy/verify.sh,
+. Exits non-zero if any step fails.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,10 +42,10 @@ venv() {
 }
 
 mkdir -p "$TOOLS"
-venv lint "$LINT_PINS" || { echo "infra: tool install failed (lint)"; exit 1; }
-venv checkov "$CHECKOV_PINS" || { echo "infra: tool install failed (checkov)"; exit 1; }
-LINT="$TOOLS/lint/bin"
-CHECKOV="$TOOLS/checkov/bin/checkov"
+venv infra-lint "$LINT_PINS" || { echo "infra: tool install failed (lint)"; exit 1; }
+venv infra-checkov "$CHECKOV_PINS" || { echo "infra: tool install failed (checkov)"; exit 1; }
+LINT="$TOOLS/infra-lint/bin"
+CHECKOV="$TOOLS/infra-checkov/bin/checkov"
 
 passed=0
 failed=0
@@ -103,9 +104,9 @@ checkov_workflows() {
 }
 
 trivy_config() {
-  "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/trivy-cache" \
+  "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/infra-trivy-cache" \
     --skip-dirs "**/.terraform" --exit-code 1 --severity LOW,MEDIUM,HIGH,CRITICAL infra &&
-    "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/trivy-cache" \
+    "$LINT/trivy" config --quiet --skip-check-update --cache-dir "$TOOLS/infra-trivy-cache" \
       --exit-code 1 --severity LOW,MEDIUM,HIGH,CRITICAL .github
 }
 
