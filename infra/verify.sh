@@ -9,8 +9,8 @@
 #      atlantis.yaml, shellcheck over this script
 #
 # Tools install themselves into ${WAYFARE_TOOLS_DIR:-$HOME/.cache/wayfare-tools} (PyPI only, pinned
-# versions, reinstalled only when the pins change; every entry is prefixed infra- so that deploy/verify.sh,
-. Exits non-zero if any step fails.
+# versions, reinstalled only when the pins change; every entry is prefixed infra- so that
+# deploy/verify.sh, which shares the directory, keeps its own). Exits non-zero if any step fails.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
