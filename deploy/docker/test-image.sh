@@ -71,13 +71,19 @@ cleanup() {
   if [ -n "$started_dockerd" ] && [ "$keep" = 0 ]; then
     log "stopping the dockerd this script started (pid $started_dockerd)"
     as_root kill "$started_dockerd" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 0.5; done
   fi
 }
 trap cleanup EXIT
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $cache/dockerd.log)"
-  as_root dockerd --bridge=none --iptables=false --ip6tables=false >"$cache/dockerd.log" 2>&1 &
+  # Started directly (not through a function or subshell) so that $! is dockerd itself.
+  if [ "$(id -u)" = 0 ]; then
+    dockerd --bridge=none --iptables=false --ip6tables=false >"$cache/dockerd.log" 2>&1 &
+  else
+    sudo dockerd --bridge=none --iptables=false --ip6tables=false >"$cache/dockerd.log" 2>&1 &
+  fi
   started_dockerd=$!
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { tail -20 "$cache/dockerd.log" >&2; die "dockerd did not start"; }
