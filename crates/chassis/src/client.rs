@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use opentelemetry::propagation::Injector;
+use opentelemetry::trace::TraceContextExt;
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -272,17 +273,28 @@ fn root_cause(err: &reqwest::Error) -> String {
     source.to_string()
 }
 
-/// Adds `x-request-id` and `traceparent` of the current request to outgoing headers.
+/// Adds `x-request-id` and the W3C trace context of the current request to outgoing headers:
+/// this service's span when spans are recorded, else the caller's context unchanged.
 pub fn propagate_context(headers: &mut HeaderMap) {
-    if let Some(id) = crate::server::current_request_id() {
-        if let Ok(value) = HeaderValue::from_str(&id) {
+    let request = crate::server::current_request();
+    if let Some(request) = &request {
+        if let Ok(value) = HeaderValue::from_str(&request.request_id) {
             headers.insert(crate::server::REQUEST_ID, value);
         }
     }
     let context = tracing::Span::current().context();
-    opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&context, &mut HeaderInjector(headers))
-    });
+    if context.span().span_context().is_valid() {
+        opentelemetry::global::get_text_map_propagator(|p| {
+            p.inject_context(&context, &mut HeaderInjector(headers))
+        });
+    } else if let Some(request) = request {
+        if let Some(value) = request.traceparent {
+            headers.insert("traceparent", value);
+        }
+        if let Some(value) = request.tracestate {
+            headers.insert("tracestate", value);
+        }
+    }
 }
 
 struct HeaderInjector<'a>(&'a mut HeaderMap);
@@ -386,6 +398,29 @@ mod tests {
         post.headers
             .insert("idempotency-key", HeaderValue::from_static("k"));
         assert!(post.is_idempotent());
+    }
+
+    #[tokio::test]
+    async fn without_recorded_spans_the_callers_trace_context_passes_through() {
+        let context = crate::server::RequestContext {
+            request_id: "r-1".into(),
+            traceparent: Some(HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )),
+            tracestate: Some(HeaderValue::from_static("vendor=x")),
+        };
+        let headers = crate::server::with_request_context(context, async {
+            let mut headers = HeaderMap::new();
+            propagate_context(&mut headers);
+            headers
+        })
+        .await;
+        assert_eq!(headers["x-request-id"], "r-1");
+        assert_eq!(
+            headers["traceparent"],
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
+        assert_eq!(headers["tracestate"], "vendor=x");
     }
 
     #[tokio::test]

@@ -696,3 +696,17 @@ mod tests {
         dir
     }
 }
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    /// The commented sample in config/ must stay loadable as the settings change.
+    #[test]
+    fn the_sample_config_file_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/wayfare.sample.toml");
+        let settings =
+            Settings::load_from(Some(&path), &BTreeMap::new(), &Overrides::default()).unwrap();
+        assert_eq!(settings.listen.port(), 8080);
+    }
+}

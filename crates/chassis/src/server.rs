@@ -24,19 +24,53 @@ use crate::health::Health;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// What outgoing calls made while handling a request carry on.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    pub request_id: String,
+    /// The caller's W3C trace context, passed on as is when spans are not recorded here.
+    pub traceparent: Option<HeaderValue>,
+    pub tracestate: Option<HeaderValue>,
+}
+
 tokio::task_local! {
-    static CURRENT_REQUEST_ID: String;
+    static CURRENT_REQUEST: RequestContext;
+}
+
+/// The context of the request being handled by this task, if any.
+pub fn current_request() -> Option<RequestContext> {
+    CURRENT_REQUEST.try_with(Clone::clone).ok()
 }
 
 /// The request id of the request being handled by this task, if any.
 pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+    CURRENT_REQUEST.try_with(|r| r.request_id.clone()).ok()
 }
 
 /// Runs `fut` with `id` as the current request id (for background work done on behalf of a
 /// request, and for tests).
 pub async fn with_request_id<F: Future>(id: String, fut: F) -> F::Output {
-    CURRENT_REQUEST_ID.scope(id, fut).await
+    CURRENT_REQUEST
+        .scope(
+            RequestContext {
+                request_id: id,
+                ..Default::default()
+            },
+            fut,
+        )
+        .await
+}
+
+/// Runs `fut` as part of the request described by `context` (background work on behalf of a
+/// request, and tests).
+pub async fn with_request_context<F: Future>(context: RequestContext, fut: F) -> F::Output {
+    CURRENT_REQUEST.scope(context, fut).await
+}
+
+/// The trace id of a `traceparent` header (`00-<trace id>-<parent id>-<flags>`).
+fn trace_id_of(traceparent: &HeaderValue) -> Option<&str> {
+    let id = traceparent.to_str().ok()?.split('-').nth(1)?;
+    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
 }
 
 /// The configured body limit, put in request extensions for extractors that report it.
@@ -133,16 +167,24 @@ async fn request_context(
         p.extract(&HeaderExtractor(req.headers()))
     });
     span.set_parent(parent);
+    let traceparent = req.headers().get("traceparent").cloned();
     let trace_id = span.context().span().span_context().trace_id();
     if trace_id != opentelemetry::trace::TraceId::INVALID {
         span.record("trace_id", tracing::field::display(trace_id));
+    } else if let Some(id) = traceparent.as_ref().and_then(trace_id_of) {
+        span.record("trace_id", id);
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         req.headers_mut().insert(REQUEST_ID, value);
     }
+    let context = RequestContext {
+        request_id: request_id.clone(),
+        tracestate: req.headers().get("tracestate").cloned(),
+        traceparent,
+    };
 
-    let mut response = CURRENT_REQUEST_ID
-        .scope(request_id.clone(), next.run(req).instrument(span.clone()))
+    let mut response = CURRENT_REQUEST
+        .scope(context, next.run(req).instrument(span.clone()))
         .await;
 
     let status = response.status();

@@ -27,9 +27,25 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// Whether spans are recorded: when an OTLP endpoint is configured. Without one, spans cost
+/// nothing and the incoming `traceparent` is passed on unchanged (see `client`), so a trace
+/// started upstream still reaches downstream services.
+pub fn exporting() -> bool {
+    std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|v| !v.is_empty())
+}
+
 /// Installs the global subscriber. Safe to call more than once (later calls only return a
 /// guard), which tests rely on.
 pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGuard {
+    init_with(service_name, format, filter, exporting())
+}
+
+fn init_with(
+    service_name: &str,
+    format: LogFormat,
+    filter: &str,
+    record_spans: bool,
+) -> TelemetryGuard {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
     let mut builder = SdkTracerProvider::builder().with_resource(
@@ -37,8 +53,9 @@ pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGua
             .with_service_name(service_name.to_string())
             .build(),
     );
-    let exporting = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|v| !v.is_empty());
-    if exporting {
+    if exporting() {
+        // OTLP over HTTP/protobuf (port 4318); endpoint, headers and sampler come from the
+        // standard OTEL_* variables.
         match opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .build()
@@ -50,6 +67,11 @@ pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGua
     let provider = builder.build();
     let tracer = provider.tracer("wayfare");
     opentelemetry::global::set_tracer_provider(provider.clone());
+    let otel_layer = record_spans.then(|| {
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+    });
 
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let json = match format {
@@ -70,11 +92,7 @@ pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGua
     // Separate filters: quiet logs must not stop the spans that carry trace context.
     let installed = tracing_subscriber::registry()
         .with(fmt_layer.with_filter(filter))
-        .with(
-            tracing_opentelemetry::layer()
-                .with_tracer(tracer)
-                .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
-        )
+        .with(otel_layer)
         .try_init()
         .is_ok();
     TelemetryGuard {
@@ -82,7 +100,8 @@ pub fn init(service_name: &str, format: LogFormat, filter: &str) -> TelemetryGua
     }
 }
 
-/// For tests: installs the tracer and propagator, and logs only when `TEST_LOG` is set.
+/// For tests: records spans (so trace context is exercised end to end) and logs only when
+/// `TEST_LOG` is set.
 pub fn init_for_tests() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -91,6 +110,6 @@ pub fn init_for_tests() {
         } else {
             "off"
         };
-        std::mem::forget(init("wayfare-test", LogFormat::Pretty, filter));
+        std::mem::forget(init_with("wayfare-test", LogFormat::Pretty, filter, true));
     });
 }

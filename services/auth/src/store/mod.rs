@@ -32,7 +32,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
 
 const USER_COLUMNS: &str = "id, email, name, password_hash, role, created_at";
 
-#[tracing::instrument(skip(db, password_hash))]
+#[tracing::instrument(level = "debug", skip(db, password_hash))]
 pub async fn insert_user(
     db: &Db,
     email: &str,
@@ -64,7 +64,7 @@ pub async fn insert_user(
     }
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<User>, AuthError> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
         .bind(email)
@@ -73,7 +73,7 @@ pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<User>, Au
     Ok(row.map(|r| user_from_row(&r)).transpose()?)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn find_user_by_id(db: &Db, id: &str) -> Result<Option<User>, AuthError> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
         .bind(id)
@@ -92,7 +92,7 @@ pub struct RefreshToken {
     pub revoked_at: Option<i64>,
 }
 
-#[tracing::instrument(skip(db, token_hash))]
+#[tracing::instrument(level = "debug", skip(db, token_hash))]
 pub async fn insert_refresh_token(
     db: &Db,
     user_id: &str,
@@ -112,7 +112,7 @@ pub async fn insert_refresh_token(
     Ok(())
 }
 
-#[tracing::instrument(skip(db, token_hash))]
+#[tracing::instrument(level = "debug", skip(db, token_hash))]
 pub async fn find_refresh_token(
     db: &Db,
     token_hash: &str,
@@ -134,7 +134,7 @@ pub async fn find_refresh_token(
 
 /// Marks a token used if nobody did before; false means it was already used or revoked
 /// (a replay, or a race with another refresh of the same token).
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn mark_refresh_token_used(db: &Db, id: &str) -> Result<bool, AuthError> {
     let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL")
         .bind(now_ms())
@@ -144,7 +144,7 @@ pub async fn mark_refresh_token_used(db: &Db, id: &str) -> Result<bool, AuthErro
     Ok(done.rows_affected() == 1)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn revoke_family(db: &Db, family_id: &str) -> Result<u64, AuthError> {
     let done = sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",

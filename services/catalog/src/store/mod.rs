@@ -29,7 +29,7 @@ fn product_from_row(row: &AnyRow) -> Result<Product, sqlx::Error> {
     })
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list_categories(db: &Db) -> Result<Vec<Category>, CatalogError> {
     let rows = sqlx::query("SELECT id, name FROM categories ORDER BY position, id")
         .fetch_all(&db.pool)
@@ -53,7 +53,7 @@ pub async fn category_exists(db: &Db, id: &str) -> Result<bool, CatalogError> {
     Ok(found.is_some())
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn get_product(db: &Db, id: &str) -> Result<Option<Product>, CatalogError> {
     let row = sqlx::query(&format!(
         "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?"
@@ -65,7 +65,7 @@ pub async fn get_product(db: &Db, id: &str) -> Result<Option<Product>, CatalogEr
 }
 
 /// One page of active products plus the cursor of the next page, if there is one.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list_products(
     db: &Db,
     query: &ListQuery,
@@ -166,7 +166,7 @@ pub struct NewProduct {
     pub image_url: Option<String>,
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn insert_product(db: &Db, new: &NewProduct) -> Result<Product, CatalogError> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
@@ -209,7 +209,7 @@ pub struct ProductChanges {
     pub stock: Option<i64>,
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn update_product(
     db: &Db,
     id: &str,
