@@ -185,7 +185,9 @@ done <"$here/Dockerfile.dockerignore"
 log "building $image from $context (DOCKER_BUILDKIT=0, --network none)"
 build_log="$cache/build.log"
 start=$(date +%s)
-if ! tar -C "$context" "${excludes[@]}" -cf - . -C "$extra" ./.wayfare-build \
+# Docker anchors patterns at the root and `*` never crosses `/`; make tar agree, or `*.log`
+# would also drop files inside vendored crates.
+if ! tar --no-wildcards-match-slash -C "$context" "${excludes[@]}" -cf - . -C "$extra" ./.wayfare-build \
     | docker build --network none -f .wayfare-build/Dockerfile \
         --build-arg "BUILDER_IMAGE=$builder_base" --build-arg "RUNTIME_IMAGE=$runtime_base" \
         -t "$image" - >"$build_log" 2>&1; then

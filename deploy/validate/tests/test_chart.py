@@ -297,7 +297,7 @@ def test_network_policies_open_nothing_else(rendered, value_set):
                     ns = peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
                     assert (ns, frozenset(ports)) in {("kube-system", frozenset({53})),
                                                       ("istio-system", frozenset({15012})),
-                                                      ("observability", frozenset({4317}))}
+                                                      ("observability", frozenset({4318}))}
                 else:
                     assert ports == {8080}
 
