@@ -132,6 +132,7 @@ pub struct ServiceClient {
     http: reqwest::Client,
     policy: ClientPolicy,
     breaker: Arc<CircuitBreaker>,
+    identity: Option<crate::identity::ServiceIdentity>,
 }
 
 impl ServiceClient {
@@ -151,7 +152,14 @@ impl ServiceClient {
                 policy.open_for,
             )),
             policy,
+            identity: None,
         }
+    }
+
+    /// Calls made with this client carry a service token naming `identity` as the caller.
+    pub fn with_identity(mut self, identity: crate::identity::ServiceIdentity) -> Self {
+        self.identity = Some(identity);
+        self
     }
 
     pub fn upstream(&self) -> &'static str {
@@ -172,6 +180,11 @@ impl ServiceClient {
         };
         let mut headers = req.headers.clone();
         propagate_context(&mut headers);
+        if let Some(identity) = &self.identity {
+            if let Ok(value) = HeaderValue::from_str(&identity.token_for(self.upstream)) {
+                headers.insert(crate::identity::SERVICE_TOKEN_HEADER, value);
+            }
+        }
         let url = format!("{}{}", self.base_url, req.path);
         let mut last_error = None;
         for attempt in 0..attempts {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 /// Every service this binary knows, in dependency order (a service only calls services listed
 /// before it, except the gateway which calls all of them and so comes last).
-pub const SERVICES: &[&str] = &["auth", "catalog", "gateway"];
+pub const SERVICES: &[&str] = &["auth", "catalog", "payment", "order", "gateway"];
 
 /// One line that names the offending setting; the binary prints it and exits with code 64.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +71,57 @@ pub struct Settings {
     pub upstreams: Upstreams,
     pub auth: AuthSettings,
     pub gateway: GatewaySettings,
+    /// Shared key (at least 32 bytes) that services sign their internal calls with. When
+    /// unset, one is generated once and kept in `data_dir/service-key`, which only works for
+    /// services sharing that directory (the all-in-one process).
+    pub service_key: Option<SecretString>,
+    pub order: OrderSettings,
+    pub payment: PaymentSettings,
+    /// Test-only crash points in the checkout saga (`after_reserve`, `after_charge`): the
+    /// process aborts there, so tests can prove a crash loses nothing.
+    pub fault_inject: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderSettings {
+    /// How long an untouched cart is kept.
+    pub cart_ttl_seconds: u64,
+    /// How long reserved stock is held for a checkout before the sweeper returns it.
+    pub reservation_ttl_seconds: u64,
+    /// Deadline for the charge call; past it the order stays pending for the reconciler.
+    pub payment_timeout_ms: u64,
+    /// How often the reconciler looks for orders left pending.
+    pub reconcile_interval_ms: u64,
+    /// How old a pending order must be before the reconciler settles it.
+    pub reconcile_after_ms: u64,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        Self {
+            cart_ttl_seconds: 7 * 24 * 3600,
+            reservation_ttl_seconds: 900,
+            payment_timeout_ms: 8_000,
+            reconcile_interval_ms: 10_000,
+            reconcile_after_ms: 60_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// Deadline for one call to the payment provider.
+    pub provider_timeout_ms: u64,
+    /// How long idempotency records (and so replays) are kept.
+    pub idempotency_ttl_hours: u64,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        Self { provider_timeout_ms: 5_000, idempotency_ttl_hours: 48 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -201,6 +252,10 @@ impl Default for Settings {
             upstreams: Upstreams::default(),
             auth: AuthSettings::default(),
             gateway: GatewaySettings::default(),
+            service_key: None,
+            order: OrderSettings::default(),
+            payment: PaymentSettings::default(),
+            fault_inject: None,
         }
     }
 }
@@ -422,6 +477,31 @@ impl Settings {
         if let Some(v) = get("WAYFARE_TRUSTED_PROXY_HOPS") {
             self.gateway.trusted_proxy_hops = parse("WAYFARE_TRUSTED_PROXY_HOPS", &v)?;
         }
+        if let Some(v) = secret("WAYFARE_SERVICE_KEY") {
+            self.service_key = Some(v);
+        }
+        if let Some(v) = get("WAYFARE_FAULT_INJECT") {
+            self.fault_inject = Some(v);
+        }
+        let order = &mut self.order;
+        if let Some(v) = get("WAYFARE_CART_TTL_SECONDS") {
+            order.cart_ttl_seconds = parse("WAYFARE_CART_TTL_SECONDS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RESERVATION_TTL_SECONDS") {
+            order.reservation_ttl_seconds = parse("WAYFARE_RESERVATION_TTL_SECONDS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_PAYMENT_TIMEOUT_MS") {
+            order.payment_timeout_ms = parse("WAYFARE_PAYMENT_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RECONCILE_INTERVAL_MS") {
+            order.reconcile_interval_ms = parse("WAYFARE_RECONCILE_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RECONCILE_AFTER_MS") {
+            order.reconcile_after_ms = parse("WAYFARE_RECONCILE_AFTER_MS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_PROVIDER_TIMEOUT_MS") {
+            self.payment.provider_timeout_ms = parse("WAYFARE_PROVIDER_TIMEOUT_MS", &v)?;
+        }
         let rl = &mut self.gateway.rate_limit;
         if let Some(v) = get("WAYFARE_RATE_LIMIT_ENABLED") {
             rl.enabled = parse("WAYFARE_RATE_LIMIT_ENABLED", &v)?;
@@ -571,6 +651,25 @@ impl Settings {
                     "must be at least 10 characters",
                 ));
             }
+        }
+        if let Some(key) = &self.service_key {
+            if key.expose_secret().len() < 32 {
+                return Err(ConfigError::new("WAYFARE_SERVICE_KEY", "must be at least 32 characters"));
+            }
+        }
+        if let Some(point) = &self.fault_inject {
+            if !["after_reserve", "after_charge"].contains(&point.as_str()) {
+                return Err(ConfigError::new(
+                    "WAYFARE_FAULT_INJECT",
+                    "must be after_reserve or after_charge",
+                ));
+            }
+        }
+        if self.order.reconcile_interval_ms == 0 || self.order.reservation_ttl_seconds == 0 {
+            return Err(ConfigError::new(
+                "WAYFARE_RECONCILE_INTERVAL_MS",
+                "order intervals must be greater than 0",
+            ));
         }
         let rl = &self.gateway.rate_limit;
         if rl.enabled

@@ -24,6 +24,9 @@ pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
     pub service: &'static str,
+    /// SQLite has one writer at a time; multi-statement write transactions queue here
+    /// instead of failing with "database is locked" when they upgrade from a read.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// One schema version; the SQL may hold several statements separated by `;` at line ends.
@@ -87,6 +90,7 @@ impl Db {
                         pool,
                         dialect,
                         service,
+                        write_lock: Arc::new(tokio::sync::Mutex::new(())),
                     })
                 }
                 Err(err) if tokio::time::Instant::now() + delay < deadline => {
@@ -162,6 +166,19 @@ impl Db {
         result
     }
 
+    /// Begins a transaction that will write. On SQLite the returned guard serialises such
+    /// transactions within the process; on MySQL row locks do that and the guard is empty.
+    pub async fn begin_write(
+        &self,
+    ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
+        let guard = match self.dialect {
+            Dialect::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Dialect::MySql => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok((guard, tx))
+    }
+
     pub fn readiness(&self) -> Arc<dyn ReadinessCheck> {
         Arc::new(self.clone())
     }
@@ -233,5 +250,21 @@ mod tests {
         let parts: Vec<_> =
             split_statements("CREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n").collect();
         assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
+    }
+}
+
+/// Whether an error is worth retrying the whole transaction for (MySQL deadlock or lock wait
+/// timeout; SQLite busy).
+pub fn is_retryable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            code == "40001" || code == "HY000" && db.message().contains("Deadlock")
+                || db.message().contains("Lock wait timeout")
+                || db.message().contains("database is locked")
+                || code == "5"
+        }
+        _ => false,
     }
 }

@@ -47,6 +47,32 @@ impl ServiceContext {
         Ok(client::ServiceClient::new(upstream, url, policy))
     }
 
+    /// A client for `upstream`'s internal API, signing calls as `caller`, with `timeout`.
+    pub fn internal_client(
+        &self,
+        caller: &'static str,
+        upstream: &'static str,
+        timeout: Duration,
+    ) -> anyhow::Result<client::ServiceClient> {
+        let url = self
+            .settings
+            .upstreams
+            .get(upstream)
+            .ok_or_else(|| anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase()))?;
+        let policy = client::ClientPolicy { timeout, ..Default::default() };
+        Ok(client::ServiceClient::new(upstream, url, policy).with_identity(self.identity(caller)?))
+    }
+
+    /// This service's identity for internal calls (see [`identity::ServiceIdentity`]).
+    pub fn identity(&self, service: &'static str) -> anyhow::Result<identity::ServiceIdentity> {
+        use secrecy::ExposeSecret;
+        let key = match &self.settings.service_key {
+            Some(key) => key.expose_secret().as_bytes().to_vec(),
+            None => service_key_from_data_dir(&self.settings.data_dir)?,
+        };
+        Ok(identity::ServiceIdentity::new(service, &key))
+    }
+
     /// A verifier of access tokens against auth's JWKS.
     pub fn token_verifier(&self) -> anyhow::Result<identity::TokenVerifier> {
         Ok(identity::TokenVerifier::remote(
@@ -78,4 +104,26 @@ pub struct BuiltService {
     pub name: &'static str,
     pub api: axum::Router,
     pub checks: Vec<Arc<dyn health::ReadinessCheck>>,
+}
+
+/// The generated service key of an all-in-one installation, created on first use.
+fn service_key_from_data_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use rand::RngCore;
+    let path = dir.join("service-key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        return Ok(key.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // create_new: two services starting at once must end up with the same key.
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(key.as_bytes())?;
+            Ok(key.into_bytes())
+        }
+        Err(_) => Ok(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec()),
+    }
 }

@@ -23,6 +23,8 @@ pub fn migrations_for(service: &str) -> &'static [Migration] {
     match service {
         wayfare_auth::NAME => wayfare_auth::migrations::MIGRATIONS,
         wayfare_catalog::NAME => wayfare_catalog::migrations::MIGRATIONS,
+        wayfare_payment::NAME => wayfare_payment::migrations::MIGRATIONS,
+        wayfare_order::NAME => wayfare_order::migrations::MIGRATIONS,
         _ => &[],
     }
 }
@@ -31,6 +33,8 @@ async fn build_service(name: &str, ctx: &ServiceContext) -> anyhow::Result<Built
     match name {
         wayfare_auth::NAME => wayfare_auth::build(ctx).await,
         wayfare_catalog::NAME => wayfare_catalog::build(ctx).await,
+        wayfare_payment::NAME => wayfare_payment::build(ctx).await,
+        wayfare_order::NAME => wayfare_order::build(ctx).await,
         wayfare_gateway::NAME => wayfare_gateway::build(ctx).await,
         other => anyhow::bail!("unknown service {other}"),
     }

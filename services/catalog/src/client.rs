@@ -1,12 +1,35 @@
-//! A typed client for catalog, used by services that show or reserve products.
+//! A typed client for catalog, used by services that show or reserve products. Reservation
+//! calls must be made with a client carrying the caller's service identity.
 
-use wayfare_chassis::client::{ClientError, ServiceClient};
+use http::Method;
+use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
+use wayfare_chassis::error::Problem;
 
 use crate::domain::Product;
+use crate::store::reservations::ReservationLine;
 
 #[derive(Clone)]
 pub struct CatalogClient {
     http: ServiceClient,
+}
+
+/// What a reservation request came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReserveResult {
+    Reserved,
+    OutOfStock,
+    /// The order's earlier reservation was released (expired or compensated).
+    Released,
+    /// A line names an unknown or inactive product, or is otherwise invalid.
+    Rejected(String),
+}
+
+/// What committing a reservation came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommitResult {
+    Committed,
+    Released,
+    NotFound,
 }
 
 impl CatalogClient {
@@ -14,9 +37,65 @@ impl CatalogClient {
         Self { http }
     }
 
-    pub async fn product(&self, id: &str) -> Result<Product, ClientError> {
-        self.http
-            .get_json(&format!("/api/catalog/products/{id}"))
-            .await
+    /// The product, or `None` when it does not exist or is not for sale.
+    pub async fn product(&self, id: &str) -> Result<Option<Product>, ClientError> {
+        match self.http.get_json(&format!("/api/catalog/products/{id}")).await {
+            Ok(product) => Ok(Some(product)),
+            Err(ClientError::Status { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
+
+    pub async fn reserve(&self, order_id: &str, items: &[ReservationLine], ttl_seconds: u64) -> Result<ReserveResult, ClientError> {
+        let body = serde_json::json!({"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds});
+        // Reserving is idempotent per order id, so the client may retry it.
+        let mut request = Outbound::json(Method::POST, "/internal/reservations", &body);
+        request.headers.insert("idempotency-key", http::HeaderValue::from_str(order_id).map_err(|e| decode(&self.http, e))?);
+        let response = self.http.send(request).await?;
+        match self.http.read_json::<serde_json::Value>(response).await {
+            Ok(_) => Ok(ReserveResult::Reserved),
+            Err(ClientError::Status { status: 409, body, .. }) => Ok(match problem_code(&body).as_deref() {
+                Some("out_of_stock") => ReserveResult::OutOfStock,
+                _ => ReserveResult::Released,
+            }),
+            Err(ClientError::Status { status: 422, body, .. }) => Ok(ReserveResult::Rejected(problem_detail(&body))),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub async fn commit(&self, order_id: &str) -> Result<CommitResult, ClientError> {
+        let response = self.http.send(idempotent_post(&format!("/internal/reservations/{order_id}/commit"), order_id)).await?;
+        match self.http.read_json::<serde_json::Value>(response).await {
+            Ok(_) => Ok(CommitResult::Committed),
+            Err(ClientError::Status { status: 409, .. }) => Ok(CommitResult::Released),
+            Err(ClientError::Status { status: 404, .. }) => Ok(CommitResult::NotFound),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Returns the order's units to stock (idempotent; fine when nothing was reserved).
+    pub async fn release(&self, order_id: &str) -> Result<(), ClientError> {
+        let response = self.http.send(idempotent_post(&format!("/internal/reservations/{order_id}/release"), order_id)).await?;
+        self.http.read_json::<serde_json::Value>(response).await.map(|_| ())
+    }
+}
+
+fn idempotent_post(path: &str, key: &str) -> Outbound {
+    let mut request = Outbound::json(Method::POST, path, &serde_json::json!({}));
+    if let Ok(value) = http::HeaderValue::from_str(key) {
+        request.headers.insert("idempotency-key", value);
+    }
+    request
+}
+
+fn decode(http: &ServiceClient, err: impl std::fmt::Display) -> ClientError {
+    ClientError::Decode { upstream: http.upstream(), reason: err.to_string() }
+}
+
+fn problem_code(body: &str) -> Option<String> {
+    serde_json::from_str::<Problem>(body).ok().map(|p| p.code)
+}
+
+fn problem_detail(body: &str) -> String {
+    serde_json::from_str::<Problem>(body).map(|p| p.detail).unwrap_or_else(|_| body.to_string())
 }

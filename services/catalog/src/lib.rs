@@ -24,11 +24,17 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo catalog: {e}"))?;
     }
+    let internal = wayfare_chassis::identity::InternalGuard {
+        identity: ctx.identity(NAME)?,
+        allowed_callers: routes::internal::ALLOWED_CALLERS,
+    };
     let state = CatalogState {
         db: db.clone(),
         cache: ctx.cache.clone(),
         verifier: ctx.token_verifier()?,
+        internal,
     };
+    tokio::spawn(routes::internal::sweep_expired_holds(state.clone(), config.sweep_interval));
     Ok(BuiltService {
         name: NAME,
         api: router(state),

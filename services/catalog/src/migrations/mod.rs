@@ -3,9 +3,17 @@
 
 use wayfare_chassis::db::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog",
-    sqlite: include_str!("0001_catalog.sqlite.sql"),
-    mysql: include_str!("0001_catalog.mysql.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog",
+        sqlite: include_str!("0001_catalog.sqlite.sql"),
+        mysql: include_str!("0001_catalog.mysql.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "stock_reservations",
+        sqlite: include_str!("0002_stock_reservations.sqlite.sql"),
+        mysql: include_str!("0002_stock_reservations.mysql.sql"),
+    },
+];

@@ -1,5 +1,7 @@
 //! catalog's HTTP API (paths as the gateway exposes them). Product reads are cached; every
-//! write invalidates the product's entry.
+//! write invalidates the product's entry. `internal` holds the reservation API.
+
+pub mod internal;
 
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use wayfare_chassis::cache::Cache;
 use wayfare_chassis::db::Db;
-use wayfare_chassis::identity::{AdminUser, TokenVerifier};
+use wayfare_chassis::identity::{AdminUser, InternalGuard, TokenVerifier};
 use wayfare_chassis::Json;
 
 use crate::domain::{self, Category, ListQuery, Product};
@@ -22,6 +24,13 @@ pub struct CatalogState {
     pub db: Db,
     pub cache: Cache,
     pub verifier: TokenVerifier,
+    pub internal: InternalGuard,
+}
+
+impl FromRef<CatalogState> for InternalGuard {
+    fn from_ref(state: &CatalogState) -> Self {
+        state.internal.clone()
+    }
 }
 
 impl FromRef<CatalogState> for TokenVerifier {
@@ -45,7 +54,8 @@ pub fn router(state: CatalogState) -> Router {
         )
         .route("/api/catalog/products/{id}/stock", put(set_stock))
         .route("/api/catalog/categories", get(list_categories))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(internal::router(state))
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,7 +92,7 @@ async fn list_products(
     }))
 }
 
-fn product_key(id: &str) -> String {
+pub(crate) fn product_key(id: &str) -> String {
     format!("catalog:product:{id}")
 }
 

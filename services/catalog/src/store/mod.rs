@@ -1,5 +1,7 @@
-//! catalog's tables: categories and products. Plain SQL that runs unchanged on SQLite and
+//! catalog's tables: categories, products and (in `reservations`) stock reservations. Plain SQL that runs unchanged on SQLite and
 //! MySQL/MariaDB (`?` placeholders, integers for booleans and times).
+
+pub mod reservations;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;

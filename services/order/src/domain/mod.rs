@@ -1,0 +1,171 @@
+//! order's domain: orders and their lines, the cart, checked inputs, and (in `saga`) the
+//! checkout, reconciliation and cancellation flows.
+
+pub mod cart;
+pub mod saga;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wayfare_chassis::db::rfc3339;
+use wayfare_chassis::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Created; the saga (or the reconciler) has not settled it yet.
+    Pending,
+    Confirmed,
+    Failed,
+    /// A cancellation is refunding and returning stock.
+    Cancelling,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Failed => "failed",
+            Self::Cancelling => "cancelling",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "confirmed" => Self::Confirmed,
+            "cancelling" => Self::Cancelling,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Failed,
+        }
+    }
+}
+
+/// Why an order failed; stable codes clients can switch on.
+pub mod reason {
+    pub const OUT_OF_STOCK: &str = "out_of_stock";
+    pub const PRODUCT_UNAVAILABLE: &str = "product_unavailable";
+    pub const PAYMENT_DECLINED: &str = "payment_declined";
+    pub const INSUFFICIENT_FUNDS: &str = "insufficient_funds";
+    pub const PAYMENT_FAILED: &str = "payment_failed";
+    pub const PAYMENT_TIMEOUT: &str = "payment_timeout";
+    pub const RESERVATION_EXPIRED: &str = "reservation_expired";
+    /// The checkout stopped part-way (a crash) and the reconciler wound it back.
+    pub const CHECKOUT_INTERRUPTED: &str = "checkout_interrupted";
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrderLine {
+    pub product_id: String,
+    /// Snapshot at checkout: later catalog edits do not change past orders.
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: String,
+    pub user_id: String,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub status: OrderStatus,
+    pub failure_reason: Option<String>,
+    pub total: i64,
+    pub currency: String,
+    pub payment_method: String,
+    pub payment_id: Option<String>,
+    pub from_cart: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub lines: Vec<OrderLine>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrderLineView {
+    pub product_id: String,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub line_total: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrderView {
+    pub id: String,
+    pub status: OrderStatus,
+    pub failure_reason: Option<String>,
+    pub total: i64,
+    pub currency: String,
+    pub payment_method: String,
+    pub payment_id: Option<String>,
+    pub lines: Vec<OrderLineView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        Self {
+            id: o.id.clone(),
+            status: o.status,
+            failure_reason: o.failure_reason.clone(),
+            total: o.total,
+            currency: o.currency.clone(),
+            payment_method: o.payment_method.clone(),
+            payment_id: o.payment_id.clone(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| OrderLineView {
+                    product_id: l.product_id.clone(),
+                    name: l.name.clone(),
+                    unit_price: l.unit_price,
+                    quantity: l.quantity,
+                    line_total: l.unit_price * l.quantity,
+                })
+                .collect(),
+            created_at: rfc3339(o.created_at),
+            updated_at: rfc3339(o.updated_at),
+        }
+    }
+}
+
+pub const MAX_QUANTITY: i64 = 99;
+
+pub fn parse_quantity(quantity: i64) -> Result<i64, ApiError> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ApiError::validation("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+    }
+    Ok(quantity)
+}
+
+pub fn parse_payment_method(method: &str) -> Result<String, ApiError> {
+    if !wayfare_payment::domain::simulated::is_known_method(method) {
+        return Err(ApiError::validation(
+            "payment_method",
+            format!("unknown payment method; test methods: {}", wayfare_payment::domain::simulated::TEST_METHODS.join(", ")),
+        ));
+    }
+    Ok(method.to_string())
+}
+
+pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ApiError> {
+    let key = raw.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
+        ApiError::BadRequest("the Idempotency-Key header is required for checkout".into())
+    })?;
+    if key.len() > 255 {
+        return Err(ApiError::validation("Idempotency-Key", "must be at most 255 characters"));
+    }
+    Ok(key.to_string())
+}
+
+/// What makes two checkouts "the same request": method and items (sorted).
+pub fn request_hash(payment_method: &str, items: &[(String, i64)]) -> String {
+    let mut items = items.to_vec();
+    items.sort();
+    let canonical = serde_json::to_string(&(payment_method, items)).expect("serialisable");
+    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}

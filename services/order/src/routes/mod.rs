@@ -1,0 +1,334 @@
+//! order's HTTP API: the cart, checkout, the owner's orders, and cancellation. Another user's
+//! order is a 404, exactly like a missing one, so ids leak nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::identity::{AuthUser, TokenVerifier};
+use wayfare_chassis::{ApiError, Json};
+
+use crate::domain::cart::{Cart, CartStore};
+use crate::domain::saga::Saga;
+use crate::domain::{self, reason, Order, OrderLine, OrderStatus, OrderView};
+use crate::store;
+
+#[derive(Clone)]
+pub struct OrderState {
+    pub db: Db,
+    pub saga: Arc<Saga>,
+    pub carts: CartStore,
+    pub verifier: TokenVerifier,
+    /// How long a duplicate checkout waits for the first one with its key to settle.
+    pub duplicate_wait: Duration,
+}
+
+impl FromRef<OrderState> for TokenVerifier {
+    fn from_ref(state: &OrderState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+pub fn router(state: OrderState) -> Router {
+    Router::new()
+        .route("/api/cart", get(show_cart).delete(clear_cart))
+        .route("/api/cart/items/{product_id}", put(put_item).delete(delete_item))
+        .route("/api/orders", post(checkout).get(list_orders))
+        .route("/api/orders/{id}", get(show_order))
+        .route("/api/orders/{id}/cancel", post(cancel_order))
+        .with_state(state)
+}
+
+// ------------------------------------------------------------------------------------ cart
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CartLineView {
+    pub product_id: String,
+    pub quantity: i64,
+    pub name: Option<String>,
+    pub unit_price: Option<i64>,
+    pub currency: Option<String>,
+    pub line_total: Option<i64>,
+    /// False when the product is gone or no longer for sale.
+    pub available: bool,
+    /// False when fewer units are in stock than the cart holds.
+    pub in_stock: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CartView {
+    pub items: Vec<CartLineView>,
+    /// Sum over available lines.
+    pub total: i64,
+    pub currency: Option<String>,
+}
+
+async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError> {
+    let lookups = cart.items.iter().map(|(id, qty)| async move { (id.clone(), *qty, state.saga.catalog.product(id).await) });
+    let mut items = Vec::with_capacity(cart.items.len());
+    let mut total = 0;
+    let mut currency = None;
+    for (product_id, quantity, found) in futures::future::join_all(lookups).await {
+        let line = match found.map_err(ApiError::from)? {
+            Some(p) => {
+                total += p.price * quantity;
+                currency.get_or_insert_with(|| p.currency.clone());
+                CartLineView {
+                    product_id,
+                    quantity,
+                    name: Some(p.name),
+                    unit_price: Some(p.price),
+                    currency: Some(p.currency),
+                    line_total: Some(p.price * quantity),
+                    available: true,
+                    in_stock: p.stock >= quantity,
+                }
+            }
+            None => CartLineView { product_id, quantity, name: None, unit_price: None, currency: None, line_total: None, available: false, in_stock: false },
+        };
+        items.push(line);
+    }
+    Ok(CartView { items, total, currency })
+}
+
+async fn show_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -> Result<Json<CartView>, ApiError> {
+    let cart = state.carts.load(&user.sub).await;
+    Ok(Json(cart_view(&state, &cart).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutItem {
+    quantity: i64,
+}
+
+const MAX_CART_LINES: usize = 50;
+
+async fn put_item(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    Path(product_id): Path<String>,
+    Json(body): Json<PutItem>,
+) -> Result<Json<CartView>, ApiError> {
+    let quantity = domain::parse_quantity(body.quantity)?;
+    if state.saga.catalog.product(&product_id).await.map_err(ApiError::from)?.is_none() {
+        return Err(ApiError::NotFound(format!("no product {product_id} for sale")));
+    }
+    let mut cart = state.carts.load(&user.sub).await;
+    if !cart.items.contains_key(&product_id) && cart.items.len() >= MAX_CART_LINES {
+        return Err(ApiError::validation("product_id", format!("a cart holds at most {MAX_CART_LINES} products")));
+    }
+    cart.items.insert(product_id, quantity);
+    state.carts.save(&user.sub, &cart).await;
+    Ok(Json(cart_view(&state, &cart).await?))
+}
+
+async fn delete_item(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(product_id): Path<String>) -> Result<Json<CartView>, ApiError> {
+    let mut cart = state.carts.load(&user.sub).await;
+    cart.items.remove(&product_id);
+    state.carts.save(&user.sub, &cart).await;
+    Ok(Json(cart_view(&state, &cart).await?))
+}
+
+async fn clear_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -> StatusCode {
+    state.carts.clear(&user.sub).await;
+    StatusCode::NO_CONTENT
+}
+
+// -------------------------------------------------------------------------------- checkout
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    payment_method: String,
+    /// Buy these instead of the cart's contents.
+    items: Option<Vec<CheckoutItem>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutItem {
+    product_id: String,
+    quantity: i64,
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %user.sub))]
+async fn checkout(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    headers: HeaderMap,
+    Json(body): Json<CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    let key = domain::parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    let payment_method = domain::parse_payment_method(&body.payment_method)?;
+    let (items, from_cart) = match body.items {
+        Some(items) => {
+            let mut merged = std::collections::BTreeMap::new();
+            for item in items {
+                *merged.entry(item.product_id).or_insert(0) += domain::parse_quantity(item.quantity)?;
+            }
+            (merged.into_iter().collect::<Vec<_>>(), false)
+        }
+        None => (state.carts.load(&user.sub).await.items.into_iter().collect(), true),
+    };
+    if items.is_empty() {
+        return Err(ApiError::validation("items", "nothing to buy: the cart is empty"));
+    }
+    if items.iter().any(|(_, q)| *q > domain::MAX_QUANTITY) {
+        return Err(ApiError::validation("quantity", format!("must be between 1 and {}", domain::MAX_QUANTITY)));
+    }
+    let hash = domain::request_hash(&payment_method, &items);
+    if let Some(existing) = store::find_by_key(&state.db, &user.sub, &key).await? {
+        return replay(&state, existing, &hash).await;
+    }
+
+    // Snapshot names and prices now: the order keeps them whatever the catalog does later.
+    let lookups = items.iter().map(|(id, _)| state.saga.catalog.product(id));
+    let products = futures::future::join_all(lookups).await;
+    let mut lines = Vec::with_capacity(items.len());
+    let mut currency: Option<String> = None;
+    for ((product_id, quantity), found) in items.iter().zip(products) {
+        let product = found
+            .map_err(ApiError::from)?
+            .ok_or_else(|| ApiError::validation("items", format!("product {product_id} is not for sale")))?;
+        if currency.get_or_insert_with(|| product.currency.clone()) != &product.currency {
+            return Err(ApiError::validation("items", "all products of one order must share a currency"));
+        }
+        lines.push(OrderLine { product_id: product_id.clone(), name: product.name, unit_price: product.price, quantity: *quantity });
+    }
+    let now = now_ms();
+    let order = Order {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user.sub.clone(),
+        idempotency_key: key.clone(),
+        request_hash: hash.clone(),
+        status: OrderStatus::Pending,
+        failure_reason: None,
+        total: lines.iter().map(|l| l.unit_price * l.quantity).sum(),
+        currency: currency.unwrap_or_else(|| "USD".into()),
+        payment_method,
+        payment_id: None,
+        from_cart,
+        created_at: now,
+        updated_at: now,
+        lines,
+    };
+    if store::insert_pending(&state.db, &order).await?.is_none() {
+        // A concurrent request with the same key got there first.
+        let existing = store::find_by_key(&state.db, &user.sub, &key)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order for key vanished")))?;
+        return replay(&state, existing, &hash).await;
+    }
+    metrics::counter!("orders_total", "status" => "created").increment(1);
+    state.saga.checkout(&order).await?;
+    let settled = store::find(&state.db, &order.id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+    Ok(checkout_response(&settled))
+}
+
+/// The answer for a key seen before: 409 if the request differs, else the same answer the
+/// first request got (waiting for it to settle if it is still running).
+async fn replay(state: &OrderState, mut order: Order, hash: &str) -> Result<Response, ApiError> {
+    if order.request_hash != hash {
+        return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used for a different order"));
+    }
+    let deadline = Instant::now() + state.duplicate_wait;
+    while order.status == OrderStatus::Pending && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        order = store::find(&state.db, &order.id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+    }
+    Ok(checkout_response(&order))
+}
+
+/// 201 confirmed, 202 still pending (the reconciler will settle it), and for a failed order a
+/// problem whose `code` is the reason: 409 for stock, 402 for payment.
+fn checkout_response(order: &Order) -> Response {
+    let view = OrderView::from(order);
+    match order.status {
+        OrderStatus::Confirmed => (StatusCode::CREATED, axum::Json(view)).into_response(),
+        OrderStatus::Pending => (StatusCode::ACCEPTED, axum::Json(view)).into_response(),
+        OrderStatus::Cancelling | OrderStatus::Cancelled => (StatusCode::OK, axum::Json(view)).into_response(),
+        OrderStatus::Failed => {
+            let code = order.failure_reason.clone().unwrap_or_else(|| "failed".into());
+            let status = match code.as_str() {
+                reason::PAYMENT_DECLINED | reason::INSUFFICIENT_FUNDS | reason::PAYMENT_FAILED | reason::PAYMENT_TIMEOUT => StatusCode::PAYMENT_REQUIRED,
+                _ => StatusCode::CONFLICT,
+            };
+            let body = serde_json::json!({
+                "type": format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
+                "title": status.canonical_reason().unwrap_or("Error"),
+                "status": status.as_u16(),
+                "detail": format!("order {} failed: {}", order.id, code.replace('_', " ")),
+                "code": code,
+                "order_id": order.id,
+                "order": view,
+            });
+            let mut response = (status, axum::Json(body)).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(wayfare_chassis::error::PROBLEM_JSON));
+            response
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------- orders
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+async fn list_orders(State(state): State<OrderState>, AuthUser(user): AuthUser, Query(params): Query<ListParams>) -> Result<Json<Page<OrderView>>, ApiError> {
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 100"));
+    }
+    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let mut orders = store::list_for_user(&state.db, &user.sub, after, limit + 1).await?;
+    let next = if orders.len() > limit as usize {
+        orders.truncate(limit as usize);
+        orders.last().map(|o| URL_SAFE_NO_PAD.encode(format!("{}:{}", o.created_at, o.id)))
+    } else {
+        None
+    };
+    Ok(Json(Page { items: orders.iter().map(OrderView::from).collect(), next_cursor: next }))
+}
+
+fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
+    let bad = || ApiError::BadRequest("invalid cursor".into());
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (created, id) = text.split_once(':').ok_or_else(bad)?;
+    Ok((created.parse().map_err(|_| bad())?, id.to_string()))
+}
+
+async fn owned_order(state: &OrderState, user_id: &str, id: &str) -> Result<Order, ApiError> {
+    match store::find(&state.db, id).await? {
+        Some(order) if order.user_id == user_id => Ok(order),
+        _ => Err(ApiError::NotFound(format!("no order {id}"))),
+    }
+}
+
+async fn show_order(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
+    Ok(Json(OrderView::from(&owned_order(&state, &user.sub, &id).await?)))
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %user.sub, order_id = %id))]
+async fn cancel_order(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
+    let order = owned_order(&state, &user.sub, &id).await?;
+    state.saga.cancel(&order).await?;
+    Ok(Json(OrderView::from(&owned_order(&state, &user.sub, &id).await?)))
+}

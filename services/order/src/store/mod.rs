@@ -1,0 +1,168 @@
+//! order's tables. Every status change is a conditional update from the state the step
+//! expects, so repeated or concurrent saga steps cannot move an order twice.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::error::is_unique_violation;
+use wayfare_chassis::ApiError;
+
+use crate::domain::{OrderStatus, Order, OrderLine};
+
+const COLUMNS: &str = "id, user_id, idempotency_key, request_hash, status, failure_reason, total, currency, payment_method, payment_id, from_cart, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Order, sqlx::Error> {
+    Ok(Order {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        request_hash: row.try_get("request_hash")?,
+        status: OrderStatus::parse(&row.try_get::<String, _>("status")?),
+        failure_reason: row.try_get("failure_reason")?,
+        total: row.try_get("total")?,
+        currency: row.try_get("currency")?,
+        payment_method: row.try_get("payment_method")?,
+        payment_id: row.try_get("payment_id")?,
+        from_cart: row.try_get::<i64, _>("from_cart")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        lines: Vec::new(),
+    })
+}
+
+/// Inserts a pending order with its lines; `None` if the user already used this key.
+#[tracing::instrument(level = "debug", skip(db, order))]
+pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, ApiError> {
+    let (_guard, mut tx) = db.begin_write().await?;
+    let inserted = sqlx::query(&format!("INSERT INTO orders ({COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?)"))
+        .bind(&order.id)
+        .bind(&order.user_id)
+        .bind(&order.idempotency_key)
+        .bind(&order.request_hash)
+        .bind(OrderStatus::Pending.as_str())
+        .bind(order.total)
+        .bind(&order.currency)
+        .bind(&order.payment_method)
+        .bind(i64::from(order.from_cart))
+        .bind(order.created_at)
+        .bind(order.updated_at)
+        .execute(&mut *tx)
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(err) if is_unique_violation(&err) => {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    }
+    for line in &order.lines {
+        sqlx::query("INSERT INTO order_lines (order_id, product_id, name, unit_price, quantity) VALUES (?, ?, ?, ?, ?)")
+            .bind(&order.id)
+            .bind(&line.product_id)
+            .bind(&line.name)
+            .bind(line.unit_price)
+            .bind(line.quantity)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(()))
+}
+
+async fn with_lines(db: &Db, mut order: Order) -> Result<Order, ApiError> {
+    let rows = sqlx::query("SELECT product_id, name, unit_price, quantity FROM order_lines WHERE order_id = ? ORDER BY product_id")
+        .bind(&order.id)
+        .fetch_all(&db.pool)
+        .await?;
+    order.lines = rows
+        .iter()
+        .map(|r| {
+            Ok(OrderLine {
+                product_id: r.try_get("product_id")?,
+                name: r.try_get("name")?,
+                unit_price: r.try_get("unit_price")?,
+                quantity: r.try_get("quantity")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(order)
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, ApiError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?")).bind(id).fetch_optional(&db.pool).await?;
+    match row {
+        Some(row) => Ok(Some(with_lines(db, from_row(&row)?).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>, ApiError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?"))
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(with_lines(db, from_row(&row)?).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A user's orders, newest first, after the cursor `(created_at, id)`.
+pub async fn list_for_user(db: &Db, user_id: &str, after: Option<(i64, String)>, limit: u32) -> Result<Vec<Order>, ApiError> {
+    let rows = match &after {
+        Some((created_at, id)) => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?"))
+                .bind(user_id)
+                .bind(*created_at)
+                .bind(*created_at)
+                .bind(id)
+                .bind(i64::from(limit))
+                .fetch_all(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"))
+                .bind(user_id)
+                .bind(i64::from(limit))
+                .fetch_all(&db.pool)
+                .await?
+        }
+    };
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in &rows {
+        orders.push(with_lines(db, from_row(row)?).await?);
+    }
+    Ok(orders)
+}
+
+/// Moves an order from `from` to `to`; false if it was not in `from` any more.
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn transition(db: &Db, id: &str, from: OrderStatus, to: OrderStatus, failure_reason: Option<&str>, payment_id: Option<&str>) -> Result<bool, ApiError> {
+    let done = sqlx::query("UPDATE orders SET status = ?, failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), updated_at = ? WHERE id = ? AND status = ?")
+        .bind(to.as_str())
+        .bind(failure_reason.map(str::to_string))
+        .bind(payment_id.map(str::to_string))
+        .bind(now_ms())
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Orders in `status` untouched since before `before_ms` (the reconciler's work list).
+pub async fn stale(db: &Db, status: OrderStatus, before_ms: i64, limit: i64) -> Result<Vec<Order>, ApiError> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE status = ? AND updated_at < ? ORDER BY updated_at LIMIT ?"))
+        .bind(status.as_str())
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in &rows {
+        orders.push(with_lines(db, from_row(row)?).await?);
+    }
+    Ok(orders)
+}

@@ -1,0 +1,74 @@
+//! A typed client for payment's internal API (charges, lookups, voids, refunds). Build it with
+//! the caller's service identity.
+
+use http::{HeaderValue, Method};
+use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
+use wayfare_chassis::error::Problem;
+
+use crate::routes::internal::{ChargeRequest, RefundRequest, RefundView};
+use crate::routes::PaymentView;
+
+#[derive(Clone)]
+pub struct PaymentClient {
+    http: ServiceClient,
+}
+
+/// What a charge request came to.
+#[derive(Debug, Clone)]
+pub enum ChargeResult {
+    /// A final answer (succeeded, declined, failed).
+    Done(PaymentView),
+    /// The key was voided by a reconciler: this charge will never happen.
+    Voided,
+}
+
+impl PaymentClient {
+    pub fn new(http: ServiceClient) -> Self {
+        Self { http }
+    }
+
+    pub async fn charge(&self, key: &str, request: &ChargeRequest) -> Result<ChargeResult, ClientError> {
+        let mut outbound = Outbound::json(Method::POST, "/internal/charges", request);
+        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        let response = self.http.send(outbound).await?;
+        match self.http.read_json::<PaymentView>(response).await {
+            Ok(view) => Ok(ChargeResult::Done(view)),
+            Err(ClientError::Status { status: 409, ref body, .. }) if code(body).as_deref() == Some("charge_voided") => Ok(ChargeResult::Voided),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// What happened to a charge key; `None` if it was never used.
+    pub async fn lookup(&self, key: &str) -> Result<Option<PaymentView>, ClientError> {
+        match self.http.get_json(&format!("/internal/charges/{key}")).await {
+            Ok(view) => Ok(Some(view)),
+            Err(ClientError::Status { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Makes sure a key can no longer charge; returns what the key holds now.
+    pub async fn void(&self, key: &str) -> Result<PaymentView, ClientError> {
+        let mut outbound = Outbound::json(Method::POST, &format!("/internal/charges/{key}/void"), &serde_json::json!({}));
+        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        let response = self.http.send(outbound).await?;
+        self.http.read_json(response).await
+    }
+
+    /// Refunds a payment in full; repeating with the same key is harmless.
+    pub async fn refund(&self, key: &str, payment_id: &str) -> Result<RefundView, ClientError> {
+        let body = RefundRequest { payment_id: payment_id.to_string() };
+        let mut outbound = Outbound::json(Method::POST, "/internal/refunds", &body);
+        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        let response = self.http.send(outbound).await?;
+        self.http.read_json(response).await
+    }
+}
+
+fn header(http: &ServiceClient, key: &str) -> Result<HeaderValue, ClientError> {
+    HeaderValue::from_str(key).map_err(|e| ClientError::Decode { upstream: http.upstream(), reason: e.to_string() })
+}
+
+fn code(body: &str) -> Option<String> {
+    serde_json::from_str::<Problem>(body).ok().map(|p| p.code)
+}

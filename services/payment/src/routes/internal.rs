@@ -1,0 +1,244 @@
+//! `/internal/charges` and `/internal/refunds`: Stripe-like idempotency. The first result for
+//! a key is stored and replayed; the same key with other parameters is a 409; concurrent
+//! requests with one key produce one provider call (the unique key decides who makes it, the
+//! others wait for its result).
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wayfare_chassis::identity::ServiceCaller;
+use wayfare_chassis::{ApiError, Json};
+
+use super::{PaymentState, PaymentView};
+use crate::domain::{simulated, PaymentStatus, ProviderCharge, ProviderOutcome};
+use crate::store::{self, NewCharge, Payment};
+
+/// Who may call payment's internal API.
+pub const ALLOWED_CALLERS: &[&str] = &["order", "booking", "admin"];
+
+pub fn router(state: PaymentState) -> Router {
+    Router::new()
+        .route("/internal/charges", post(charge))
+        .route("/internal/charges/{key}", get(show_charge))
+        .route("/internal/charges/{key}/void", post(void_charge))
+        .route("/internal/refunds", post(refund))
+        .with_state(state)
+}
+
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::BadRequest("the Idempotency-Key header is required".into()))?;
+    if key.len() > 255 {
+        return Err(ApiError::validation("Idempotency-Key", "must be at most 255 characters"));
+    }
+    Ok(key.to_string())
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChargeRequest {
+    pub user_id: String,
+    pub order_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub payment_method: String,
+}
+
+impl ChargeRequest {
+    fn hash(&self) -> String {
+        let canonical = format!("{}\n{}\n{}\n{}\n{}", self.user_id, self.order_id, self.amount, self.currency, self.payment_method);
+        Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %body.order_id))]
+async fn charge(State(state): State<PaymentState>, caller: ServiceCaller, headers: HeaderMap, Json(body): Json<ChargeRequest>) -> Result<Json<PaymentView>, ApiError> {
+    let key = idempotency_key(&headers)?;
+    if body.amount <= 0 {
+        return Err(ApiError::validation("amount", "must be positive"));
+    }
+    if body.currency.len() != 3 || !body.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(ApiError::validation("currency", "must be an ISO 4217 code"));
+    }
+    if !simulated::is_known_method(&body.payment_method) {
+        return Err(ApiError::validation("payment_method", "unknown payment method"));
+    }
+    let new = NewCharge {
+        idempotency_key: key.clone(),
+        request_hash: body.hash(),
+        user_id: body.user_id.clone(),
+        order_id: body.order_id.clone(),
+        amount: body.amount,
+        currency: body.currency.clone(),
+        method: body.payment_method.clone(),
+    };
+    let payment = match store::insert_processing(&state.db, &new).await? {
+        Some(payment) => process(&state, payment).await?,
+        None => replay(&state, &key, &new.request_hash).await?,
+    };
+    Ok(Json(PaymentView::from(&payment)))
+}
+
+/// Calls the provider for a fresh `processing` payment and records the answer.
+async fn process(state: &PaymentState, payment: Payment) -> Result<Payment, ApiError> {
+    let request = ProviderCharge {
+        idempotency_key: payment.idempotency_key.clone(),
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        method: payment.method.clone(),
+    };
+    let answer = tokio::time::timeout(state.config.provider_timeout, state.provider.charge(request)).await;
+    let (status, code, reference) = match answer {
+        Ok(Ok(ProviderOutcome::Approved { reference })) => (PaymentStatus::Succeeded, None, Some(reference)),
+        Ok(Ok(ProviderOutcome::Declined { code })) => (PaymentStatus::Declined, Some(code), None),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "payment provider failed");
+            (PaymentStatus::Failed, Some("provider_error"), None)
+        }
+        // The simulated provider never charges a call it did not answer; a real adapter
+        // would leave the payment processing and settle it with `lookup` (see the sweeper).
+        Err(_) => (PaymentStatus::Failed, Some("provider_timeout"), None),
+    };
+    store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await?;
+    metrics::counter!("payment_charges_total", "status" => status.as_str()).increment(1);
+    let stored = store::find_by_id(&state.db, &payment.id).await?;
+    stored.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("payment {} vanished", payment.id)))
+}
+
+/// A request whose key exists already: the stored result, once there is one.
+async fn replay(state: &PaymentState, key: &str, request_hash: &str) -> Result<Payment, ApiError> {
+    let deadline = Instant::now() + state.config.duplicate_wait;
+    loop {
+        let existing = store::find_by_key(&state.db, key)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key {key} vanished")))?;
+        if existing.status == PaymentStatus::Voided {
+            return Err(ApiError::conflict("charge_voided", "this charge was cancelled before it was made"));
+        }
+        if existing.request_hash != request_hash {
+            return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used with other parameters"));
+        }
+        if existing.status != PaymentStatus::Processing {
+            metrics::counter!("payment_idempotent_replays_total").increment(1);
+            return Ok(existing);
+        }
+        if Instant::now() >= deadline {
+            return Err(ApiError::conflict("charge_in_progress", "a request with this Idempotency-Key is still being processed"));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// What happened to a charge key (the reconciler's question).
+async fn show_charge(State(state): State<PaymentState>, _caller: ServiceCaller, Path(key): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+    store::find_by_key(&state.db, &key)
+        .await?
+        .map(|p| Json(PaymentView::from(&p)))
+        .ok_or_else(|| ApiError::NotFound(format!("no charge with key {key}")))
+}
+
+/// Fences a key that has not charged, so it never will; answers with whatever the key holds.
+#[tracing::instrument(skip_all, fields(caller = %caller.0, key = %key))]
+async fn void_charge(State(state): State<PaymentState>, caller: ServiceCaller, Path(key): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+    if let Some(voided) = store::insert_voided(&state.db, &key).await? {
+        tracing::info!("charge key voided");
+        return Ok(Json(PaymentView::from(&voided)));
+    }
+    let existing = store::find_by_key(&state.db, &key)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key {key} vanished")))?;
+    Ok(Json(PaymentView::from(&existing)))
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    pub payment_id: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct RefundView {
+    pub id: String,
+    pub payment_id: String,
+    pub amount: i64,
+}
+
+/// Refunds a succeeded payment in full, once. The same key replays; another key for an already
+/// refunded payment is a 409.
+#[tracing::instrument(skip_all, fields(caller = %caller.0, payment_id = %body.payment_id))]
+async fn refund(State(state): State<PaymentState>, caller: ServiceCaller, headers: HeaderMap, Json(body): Json<RefundRequest>) -> Result<Json<RefundView>, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let view = |r: store::Refund| Json(RefundView { id: r.id, payment_id: r.payment_id, amount: r.amount });
+    if let Some(existing) = store::find_refund_by_key(&state.db, &key).await? {
+        if existing.payment_id != body.payment_id {
+            return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used with other parameters"));
+        }
+        return Ok(view(existing));
+    }
+    let payment = store::find_by_id(&state.db, &body.payment_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no payment {}", body.payment_id)))?;
+    match payment.status {
+        PaymentStatus::Succeeded => {}
+        PaymentStatus::Refunded => return Err(ApiError::conflict("already_refunded", "this payment was refunded already")),
+        _ => return Err(ApiError::conflict("not_refundable", "only succeeded payments can be refunded")),
+    }
+    let reference = payment.provider_ref.clone().unwrap_or_default();
+    let provider_ref = tokio::time::timeout(state.config.provider_timeout, state.provider.refund(&reference, payment.amount))
+        .await
+        .map_err(|_| ApiError::GatewayTimeout("the payment provider did not answer".into()))?
+        .map_err(|e| ApiError::BadGateway(e.to_string()))?;
+    match store::record_refund(&state.db, &payment, &key, &provider_ref).await? {
+        Some(refund) => {
+            metrics::counter!("payment_refunds_total").increment(1);
+            Ok(view(refund))
+        }
+        // Raced with another refund: that one won; a replay of this key finds nothing, so 409.
+        None => match store::find_refund_by_key(&state.db, &key).await? {
+            Some(existing) => Ok(view(existing)),
+            None => Err(ApiError::conflict("already_refunded", "this payment was refunded already")),
+        },
+    }
+}
+
+/// Settles payments whose request died between the provider call and recording its answer.
+pub async fn settle_stale_payments(state: PaymentState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let cutoff = wayfare_chassis::db::now_ms() - (state.config.provider_timeout.as_millis() as i64) * 2;
+        let stale = match store::stale_processing(&state.db, cutoff).await {
+            Ok(stale) => stale,
+            Err(err) => {
+                tracing::warn!(error = %err, "payment settlement sweep failed");
+                continue;
+            }
+        };
+        for payment in stale {
+            let (status, code, reference) = match state.provider.lookup(&payment.idempotency_key).await {
+                Ok(Some(ProviderOutcome::Approved { reference })) => (PaymentStatus::Succeeded, None, Some(reference)),
+                Ok(Some(ProviderOutcome::Declined { code })) => (PaymentStatus::Declined, Some(code), None),
+                Ok(None) => (PaymentStatus::Failed, Some("provider_timeout"), None),
+                Err(err) => {
+                    tracing::warn!(payment_id = %payment.id, error = %err, "provider lookup failed");
+                    continue;
+                }
+            };
+            if let Err(err) = store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await {
+                tracing::warn!(payment_id = %payment.id, error = %err, "settling a stale payment failed");
+            } else {
+                tracing::info!(payment_id = %payment.id, status = status.as_str(), "stale payment settled");
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! payment's HTTP API: the owner's view of a payment, plus (in `internal`) charges and
+//! refunds with Stripe-like idempotency for the other services.
+
+pub mod internal;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, Path, State};
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use wayfare_chassis::db::{rfc3339, Db};
+use wayfare_chassis::identity::{AuthUser, InternalGuard, TokenVerifier};
+use wayfare_chassis::{ApiError, Json};
+
+use crate::config::PaymentConfig;
+use crate::domain::{PaymentProvider, PaymentStatus};
+use crate::store::{self, Payment};
+
+#[derive(Clone)]
+pub struct PaymentState {
+    pub db: Db,
+    pub provider: Arc<dyn PaymentProvider>,
+    pub verifier: TokenVerifier,
+    pub internal: InternalGuard,
+    pub config: Arc<PaymentConfig>,
+}
+
+impl FromRef<PaymentState> for TokenVerifier {
+    fn from_ref(state: &PaymentState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+impl FromRef<PaymentState> for InternalGuard {
+    fn from_ref(state: &PaymentState) -> Self {
+        state.internal.clone()
+    }
+}
+
+pub fn router(state: PaymentState) -> Router {
+    Router::new()
+        .route("/api/payments/{id}", get(show))
+        .with_state(state.clone())
+        .merge(internal::router(state))
+}
+
+/// A payment as callers see it (the request hash and provider reference stay inside).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PaymentView {
+    pub id: String,
+    pub order_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub payment_method: String,
+    pub status: PaymentStatus,
+    pub failure_code: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Payment> for PaymentView {
+    fn from(p: &Payment) -> Self {
+        Self {
+            id: p.id.clone(),
+            order_id: p.order_id.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            payment_method: p.method.clone(),
+            status: p.status,
+            failure_code: p.failure_code.clone(),
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+/// The owner's payment; anyone else gets the same 404 as for a missing one.
+async fn show(State(state): State<PaymentState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+    match store::find_by_id(&state.db, &id).await? {
+        Some(payment) if payment.user_id == user.sub => Ok(Json(PaymentView::from(&payment))),
+        _ => Err(ApiError::NotFound(format!("no payment {id}"))),
+    }
+}
