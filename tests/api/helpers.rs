@@ -110,6 +110,11 @@ impl AppOptions {
 
 pub struct TestApp {
     pub base: String,
+    pub data_dir: std::path::PathBuf,
+    /// The MySQL database of this test (all services share it), when on MySQL.
+    pub db_url: Option<String>,
+    /// Where each service of the platform listens (for calls that bypass the gateway).
+    pub service_addrs: Vec<(&'static str, SocketAddr)>,
     pub http: reqwest::Client,
     pub db_proxy: Option<ChaosProxy>,
     pub redis_proxy: Option<ChaosProxy>,
@@ -174,11 +179,15 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     .await
     .expect("platform builds");
     let addr = platform.local_addr();
+    let service_addrs = platform.service_addrs();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let finished = tokio::spawn(platform.run_until_stopped(async move {
         let _ = stop_rx.await;
     }));
     TestApp {
+        data_dir: dir.path().to_path_buf(),
+        db_url: db.url.clone(),
+        service_addrs,
         base: format!("http://{addr}"),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -429,4 +438,92 @@ pub async fn eventually_status(app: &TestApp, path: &str, status: u16, within: D
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+impl TestApp {
+    /// An access token for any user id, signed with the platform's own key (fast: no password
+    /// hashing), exactly as auth would issue it.
+    pub fn mint_token(&self, user_id: &str) -> String {
+        mint_token(&self.data_dir, user_id)
+    }
+
+    /// A connection pool to one service's database (to check invariants behind the API).
+    pub async fn db(&self, service: &str) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = match &self.db_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}/{service}.db", self.data_dir.display()),
+        };
+        sqlx::AnyPool::connect(&url)
+            .await
+            .expect("test can open the database")
+    }
+
+    pub async fn count(&self, service: &str, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db(service).await)
+            .await
+            .expect("count query")
+    }
+
+    /// Creates a product with `stock` units through the admin API; returns its id.
+    pub async fn product_with_stock(&self, stock: i64, price: i64) -> String {
+        let admin = self.admin().await;
+        let sku = format!("T-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let created = self
+            .post(
+                "/api/catalog/products",
+                &json!({"sku": sku, "name": format!("Test product {sku}"), "price": price, "currency": "USD", "stock": stock, "category": "books"}),
+                Some(&admin.access),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        created.body["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn stock(&self, product_id: &str) -> i64 {
+        let reply = self
+            .get(&format!("/api/catalog/products/{product_id}"), None)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["stock"].as_i64().unwrap()
+    }
+
+    /// POST /api/orders with an Idempotency-Key.
+    pub async fn checkout(&self, token: &str, key: &str, body: &Value) -> Reply {
+        let response = self
+            .http
+            .post(self.url("/api/orders"))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
+    }
+}
+
+/// An access token for `user_id`, signed with the key in a platform's data directory.
+pub fn mint_token(data_dir: &std::path::Path, user_id: &str) -> String {
+    use wayfare_auth::domain::keys::SigningKeys;
+
+    use wayfare_auth::domain::tokens::{issue_access_token, AccessTokenSpec};
+    let pem = std::fs::read_to_string(data_dir.join("auth-signing-key.pem")).expect("signing key");
+    let keys = SigningKeys::from_pem(&pem).unwrap();
+    let spec = AccessTokenSpec {
+        issuer: "wayfare",
+        audience: "wayfare-api",
+        ttl_seconds: 900,
+    };
+    let now = wayfare_chassis::db::now_ms() / 1000;
+    issue_access_token(
+        &keys,
+        &spec,
+        user_id,
+        &format!("{user_id}@example.com"),
+        wayfare_chassis::identity::Role::Customer,
+        now,
+    )
+    .unwrap()
 }

@@ -6,4 +6,6 @@ mod catalog;
 mod gateway;
 mod helpers;
 mod lifecycle;
+mod shop;
+mod shop_crash;
 mod storage;

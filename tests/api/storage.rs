@@ -24,29 +24,23 @@ async fn database(service: &'static str) -> (Db, TestDatabase, tempfile::TempDir
 #[tokio::test]
 async fn migrations_apply_once_and_are_idempotent() {
     let (db, _guard, _dir) = database("catalog").await;
-    assert_eq!(
-        db.migrate(wayfare_catalog::migrations::MIGRATIONS)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        db.migrate(wayfare_catalog::migrations::MIGRATIONS)
-            .await
-            .unwrap(),
-        0
-    );
-    // A second service in the same database keeps its own versions.
-    let auth = Db {
-        service: "auth",
-        ..db.clone()
-    };
-    assert_eq!(
-        auth.migrate(wayfare_auth::migrations::MIGRATIONS)
-            .await
-            .unwrap(),
-        1
-    );
+    let catalog = wayfare_catalog::migrations::MIGRATIONS;
+    assert_eq!(db.migrate(catalog).await.unwrap(), catalog.len());
+    assert_eq!(db.migrate(catalog).await.unwrap(), 0);
+    // Other services in the same database keep their own versions.
+    for (service, migrations) in [
+        ("auth", wayfare_auth::migrations::MIGRATIONS),
+        ("payment", wayfare_payment::migrations::MIGRATIONS),
+        ("order", wayfare_order::migrations::MIGRATIONS),
+    ] {
+        let other = db.for_service(service);
+        assert_eq!(
+            other.migrate(migrations).await.unwrap(),
+            migrations.len(),
+            "{service}"
+        );
+        assert_eq!(other.migrate(migrations).await.unwrap(), 0, "{service}");
+    }
 }
 
 #[tokio::test]

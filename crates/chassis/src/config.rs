@@ -120,7 +120,10 @@ pub struct PaymentSettings {
 
 impl Default for PaymentSettings {
     fn default() -> Self {
-        Self { provider_timeout_ms: 5_000, idempotency_ttl_hours: 48 }
+        Self {
+            provider_timeout_ms: 5_000,
+            idempotency_ttl_hours: 48,
+        }
     }
 }
 
@@ -654,7 +657,10 @@ impl Settings {
         }
         if let Some(key) = &self.service_key {
             if key.expose_secret().len() < 32 {
-                return Err(ConfigError::new("WAYFARE_SERVICE_KEY", "must be at least 32 characters"));
+                return Err(ConfigError::new(
+                    "WAYFARE_SERVICE_KEY",
+                    "must be at least 32 characters",
+                ));
             }
         }
         if let Some(point) = &self.fault_inject {

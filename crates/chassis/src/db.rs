@@ -166,11 +166,26 @@ impl Db {
         result
     }
 
+    /// The same pool under another service's name (services may share one database; each
+    /// keeps its own migration versions).
+    pub fn for_service(&self, service: &'static str) -> Db {
+        Db {
+            service,
+            ..self.clone()
+        }
+    }
+
     /// Begins a transaction that will write. On SQLite the returned guard serialises such
     /// transactions within the process; on MySQL row locks do that and the guard is empty.
     pub async fn begin_write(
         &self,
-    ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
+    ) -> Result<
+        (
+            Option<tokio::sync::OwnedMutexGuard<()>>,
+            sqlx::Transaction<'static, sqlx::Any>,
+        ),
+        sqlx::Error,
+    > {
         let guard = match self.dialect {
             Dialect::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             Dialect::MySql => None,
@@ -260,7 +275,8 @@ pub fn is_retryable(err: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code();
             let code = code.as_deref().unwrap_or("");
-            code == "40001" || code == "HY000" && db.message().contains("Deadlock")
+            code == "40001"
+                || code == "HY000" && db.message().contains("Deadlock")
                 || db.message().contains("Lock wait timeout")
                 || db.message().contains("database is locked")
                 || code == "5"

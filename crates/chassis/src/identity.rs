@@ -294,8 +294,12 @@ impl ServiceIdentity {
             iat: now,
             exp: now + SERVICE_TOKEN_TTL_SECONDS,
         };
-        let token = jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), &claims, &self.inner.encoding)
-            .expect("HS256 signing cannot fail");
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &self.inner.encoding,
+        )
+        .expect("HS256 signing cannot fail");
         issued.insert(callee.to_string(), (token.clone(), claims.exp));
         token
     }
@@ -306,11 +310,15 @@ impl ServiceIdentity {
         validation.set_issuer(&[SERVICE_ISSUER]);
         validation.set_audience(&[self.inner.name]);
         validation.leeway = 5;
-        let claims = jsonwebtoken::decode::<ServiceClaims>(token, &self.inner.decoding, &validation)
-            .map_err(|_| ApiError::Unauthorized("a valid service token is required".into()))?
-            .claims;
+        let claims =
+            jsonwebtoken::decode::<ServiceClaims>(token, &self.inner.decoding, &validation)
+                .map_err(|_| ApiError::Unauthorized("a valid service token is required".into()))?
+                .claims;
         if !allowed.contains(&claims.sub.as_str()) {
-            return Err(ApiError::Forbidden(format!("{} may not call {}", claims.sub, self.inner.name)));
+            return Err(ApiError::Forbidden(format!(
+                "{} may not call {}",
+                claims.sub, self.inner.name
+            )));
         }
         Ok(claims.sub)
     }
@@ -342,7 +350,10 @@ where
             .get(SERVICE_TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| ApiError::Unauthorized("a service token is required".into()))?;
-        guard.identity.verify(token, guard.allowed_callers).map(ServiceCaller)
+        guard
+            .identity
+            .verify(token, guard.allowed_callers)
+            .map(ServiceCaller)
     }
 }
 
@@ -357,9 +368,23 @@ mod service_identity_tests {
         let payment = ServiceIdentity::new("payment", b"0123456789abcdef0123456789abcdef");
         let token = order.token_for("catalog");
         assert_eq!(catalog.verify(&token, &["order"]).unwrap(), "order");
-        assert!(matches!(catalog.verify(&token, &["admin"]), Err(ApiError::Forbidden(_))));
-        assert!(matches!(payment.verify(&token, &["order"]), Err(ApiError::Unauthorized(_))), "wrong audience");
+        assert!(matches!(
+            catalog.verify(&token, &["admin"]),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(
+            matches!(
+                payment.verify(&token, &["order"]),
+                Err(ApiError::Unauthorized(_))
+            ),
+            "wrong audience"
+        );
         let stranger = ServiceIdentity::new("order", b"another key another key another k");
-        assert!(catalog.verify(&stranger.token_for("catalog"), &["order"]).is_err(), "wrong key");
+        assert!(
+            catalog
+                .verify(&stranger.token_for("catalog"), &["order"])
+                .is_err(),
+            "wrong key"
+        );
     }
 }

@@ -54,12 +54,14 @@ impl ServiceContext {
         upstream: &'static str,
         timeout: Duration,
     ) -> anyhow::Result<client::ServiceClient> {
-        let url = self
-            .settings
-            .upstreams
-            .get(upstream)
-            .ok_or_else(|| anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase()))?;
-        let policy = client::ClientPolicy { timeout, ..Default::default() };
+        let url =
+            self.settings.upstreams.get(upstream).ok_or_else(|| {
+                anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase())
+            })?;
+        let policy = client::ClientPolicy {
+            timeout,
+            ..Default::default()
+        };
         Ok(client::ServiceClient::new(upstream, url, policy).with_identity(self.identity(caller)?))
     }
 
@@ -118,7 +120,11 @@ fn service_key_from_data_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     // create_new: two services starting at once must end up with the same key.
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
         Ok(mut file) => {
             use std::io::Write;
             file.write_all(key.as_bytes())?;

@@ -39,32 +39,55 @@ impl CatalogClient {
 
     /// The product, or `None` when it does not exist or is not for sale.
     pub async fn product(&self, id: &str) -> Result<Option<Product>, ClientError> {
-        match self.http.get_json(&format!("/api/catalog/products/{id}")).await {
+        match self
+            .http
+            .get_json(&format!("/api/catalog/products/{id}"))
+            .await
+        {
             Ok(product) => Ok(Some(product)),
             Err(ClientError::Status { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
         }
     }
 
-    pub async fn reserve(&self, order_id: &str, items: &[ReservationLine], ttl_seconds: u64) -> Result<ReserveResult, ClientError> {
-        let body = serde_json::json!({"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds});
+    pub async fn reserve(
+        &self,
+        order_id: &str,
+        items: &[ReservationLine],
+        ttl_seconds: u64,
+    ) -> Result<ReserveResult, ClientError> {
+        let body =
+            serde_json::json!({"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds});
         // Reserving is idempotent per order id, so the client may retry it.
         let mut request = Outbound::json(Method::POST, "/internal/reservations", &body);
-        request.headers.insert("idempotency-key", http::HeaderValue::from_str(order_id).map_err(|e| decode(&self.http, e))?);
+        request.headers.insert(
+            "idempotency-key",
+            http::HeaderValue::from_str(order_id).map_err(|e| decode(&self.http, e))?,
+        );
         let response = self.http.send(request).await?;
         match self.http.read_json::<serde_json::Value>(response).await {
             Ok(_) => Ok(ReserveResult::Reserved),
-            Err(ClientError::Status { status: 409, body, .. }) => Ok(match problem_code(&body).as_deref() {
+            Err(ClientError::Status {
+                status: 409, body, ..
+            }) => Ok(match problem_code(&body).as_deref() {
                 Some("out_of_stock") => ReserveResult::OutOfStock,
                 _ => ReserveResult::Released,
             }),
-            Err(ClientError::Status { status: 422, body, .. }) => Ok(ReserveResult::Rejected(problem_detail(&body))),
+            Err(ClientError::Status {
+                status: 422, body, ..
+            }) => Ok(ReserveResult::Rejected(problem_detail(&body))),
             Err(err) => Err(err),
         }
     }
 
     pub async fn commit(&self, order_id: &str) -> Result<CommitResult, ClientError> {
-        let response = self.http.send(idempotent_post(&format!("/internal/reservations/{order_id}/commit"), order_id)).await?;
+        let response = self
+            .http
+            .send(idempotent_post(
+                &format!("/internal/reservations/{order_id}/commit"),
+                order_id,
+            ))
+            .await?;
         match self.http.read_json::<serde_json::Value>(response).await {
             Ok(_) => Ok(CommitResult::Committed),
             Err(ClientError::Status { status: 409, .. }) => Ok(CommitResult::Released),
@@ -75,8 +98,17 @@ impl CatalogClient {
 
     /// Returns the order's units to stock (idempotent; fine when nothing was reserved).
     pub async fn release(&self, order_id: &str) -> Result<(), ClientError> {
-        let response = self.http.send(idempotent_post(&format!("/internal/reservations/{order_id}/release"), order_id)).await?;
-        self.http.read_json::<serde_json::Value>(response).await.map(|_| ())
+        let response = self
+            .http
+            .send(idempotent_post(
+                &format!("/internal/reservations/{order_id}/release"),
+                order_id,
+            ))
+            .await?;
+        self.http
+            .read_json::<serde_json::Value>(response)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -89,7 +121,10 @@ fn idempotent_post(path: &str, key: &str) -> Outbound {
 }
 
 fn decode(http: &ServiceClient, err: impl std::fmt::Display) -> ClientError {
-    ClientError::Decode { upstream: http.upstream(), reason: err.to_string() }
+    ClientError::Decode {
+        upstream: http.upstream(),
+        reason: err.to_string(),
+    }
 }
 
 fn problem_code(body: &str) -> Option<String> {
@@ -97,5 +132,7 @@ fn problem_code(body: &str) -> Option<String> {
 }
 
 fn problem_detail(body: &str) -> String {
-    serde_json::from_str::<Problem>(body).map(|p| p.detail).unwrap_or_else(|_| body.to_string())
+    serde_json::from_str::<Problem>(body)
+        .map(|p| p.detail)
+        .unwrap_or_else(|_| body.to_string())
 }

@@ -34,7 +34,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         verifier: ctx.token_verifier()?,
         internal,
     };
-    tokio::spawn(routes::internal::sweep_expired_holds(state.clone(), config.sweep_interval));
+    tokio::spawn(routes::internal::sweep_expired_holds(
+        state.clone(),
+        config.sweep_interval,
+    ));
     Ok(BuiltService {
         name: NAME,
         api: router(state),

@@ -32,7 +32,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         reservation_ttl_seconds: config.reservation_ttl_seconds,
         fault: config.fault_inject.clone(),
     });
-    tokio::spawn(saga.clone().reconcile_forever(config.reconcile_every, config.reconcile_after));
+    tokio::spawn(
+        saga.clone()
+            .reconcile_forever(config.reconcile_every, config.reconcile_after),
+    );
     let state = OrderState {
         db: db.clone(),
         saga,
@@ -40,5 +43,9 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         verifier: ctx.token_verifier()?,
         duplicate_wait: config.call_timeout * 4 + std::time::Duration::from_secs(2),
     };
-    Ok(BuiltService { name: NAME, api: router(state), checks: vec![db.readiness()] })
+    Ok(BuiltService {
+        name: NAME,
+        api: router(state),
+        checks: vec![db.readiness()],
+    })
 }

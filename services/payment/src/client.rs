@@ -27,20 +27,34 @@ impl PaymentClient {
         Self { http }
     }
 
-    pub async fn charge(&self, key: &str, request: &ChargeRequest) -> Result<ChargeResult, ClientError> {
+    pub async fn charge(
+        &self,
+        key: &str,
+        request: &ChargeRequest,
+    ) -> Result<ChargeResult, ClientError> {
         let mut outbound = Outbound::json(Method::POST, "/internal/charges", request);
-        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        outbound
+            .headers
+            .insert("idempotency-key", header(&self.http, key)?);
         let response = self.http.send(outbound).await?;
         match self.http.read_json::<PaymentView>(response).await {
             Ok(view) => Ok(ChargeResult::Done(view)),
-            Err(ClientError::Status { status: 409, ref body, .. }) if code(body).as_deref() == Some("charge_voided") => Ok(ChargeResult::Voided),
+            Err(ClientError::Status {
+                status: 409,
+                ref body,
+                ..
+            }) if code(body).as_deref() == Some("charge_voided") => Ok(ChargeResult::Voided),
             Err(err) => Err(err),
         }
     }
 
     /// What happened to a charge key; `None` if it was never used.
     pub async fn lookup(&self, key: &str) -> Result<Option<PaymentView>, ClientError> {
-        match self.http.get_json(&format!("/internal/charges/{key}")).await {
+        match self
+            .http
+            .get_json(&format!("/internal/charges/{key}"))
+            .await
+        {
             Ok(view) => Ok(Some(view)),
             Err(ClientError::Status { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
@@ -49,24 +63,37 @@ impl PaymentClient {
 
     /// Makes sure a key can no longer charge; returns what the key holds now.
     pub async fn void(&self, key: &str) -> Result<PaymentView, ClientError> {
-        let mut outbound = Outbound::json(Method::POST, &format!("/internal/charges/{key}/void"), &serde_json::json!({}));
-        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        let mut outbound = Outbound::json(
+            Method::POST,
+            format!("/internal/charges/{key}/void"),
+            &serde_json::json!({}),
+        );
+        outbound
+            .headers
+            .insert("idempotency-key", header(&self.http, key)?);
         let response = self.http.send(outbound).await?;
         self.http.read_json(response).await
     }
 
     /// Refunds a payment in full; repeating with the same key is harmless.
     pub async fn refund(&self, key: &str, payment_id: &str) -> Result<RefundView, ClientError> {
-        let body = RefundRequest { payment_id: payment_id.to_string() };
+        let body = RefundRequest {
+            payment_id: payment_id.to_string(),
+        };
         let mut outbound = Outbound::json(Method::POST, "/internal/refunds", &body);
-        outbound.headers.insert("idempotency-key", header(&self.http, key)?);
+        outbound
+            .headers
+            .insert("idempotency-key", header(&self.http, key)?);
         let response = self.http.send(outbound).await?;
         self.http.read_json(response).await
     }
 }
 
 fn header(http: &ServiceClient, key: &str) -> Result<HeaderValue, ClientError> {
-    HeaderValue::from_str(key).map_err(|e| ClientError::Decode { upstream: http.upstream(), reason: e.to_string() })
+    HeaderValue::from_str(key).map_err(|e| ClientError::Decode {
+        upstream: http.upstream(),
+        reason: e.to_string(),
+    })
 }
 
 fn code(body: &str) -> Option<String> {

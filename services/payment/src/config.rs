@@ -15,6 +15,9 @@ pub struct PaymentConfig {
 impl PaymentConfig {
     pub fn from_settings(settings: &Settings) -> Self {
         let provider_timeout = Duration::from_millis(settings.payment.provider_timeout_ms);
-        Self { provider_timeout, duplicate_wait: provider_timeout + Duration::from_secs(2) }
+        Self {
+            provider_timeout,
+            duplicate_wait: provider_timeout + Duration::from_secs(2),
+        }
     }
 }

@@ -26,9 +26,21 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         db: db.clone(),
         provider: Arc::new(domain::simulated::SimulatedProvider::default()),
         verifier: ctx.token_verifier()?,
-        internal: InternalGuard { identity: ctx.identity(NAME)?, allowed_callers: routes::internal::ALLOWED_CALLERS },
+        internal: InternalGuard {
+            identity: ctx.identity(NAME)?,
+            allowed_callers: routes::internal::ALLOWED_CALLERS,
+        },
         config: Arc::new(config.clone()),
     };
-    tokio::spawn(routes::internal::settle_stale_payments(state.clone(), config.provider_timeout.max(std::time::Duration::from_secs(1))));
-    Ok(BuiltService { name: NAME, api: router(state), checks: vec![db.readiness()] })
+    tokio::spawn(routes::internal::settle_stale_payments(
+        state.clone(),
+        config
+            .provider_timeout
+            .max(std::time::Duration::from_secs(1)),
+    ));
+    Ok(BuiltService {
+        name: NAME,
+        api: router(state),
+        checks: vec![db.readiness()],
+    })
 }

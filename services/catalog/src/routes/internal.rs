@@ -9,7 +9,9 @@ use wayfare_chassis::identity::ServiceCaller;
 use wayfare_chassis::{ApiError, Json};
 
 use super::{product_key, CatalogState};
-use crate::store::reservations::{self, CommitOutcome, ReleaseScope, Reservation, ReservationLine, ReserveOutcome};
+use crate::store::reservations::{
+    self, CommitOutcome, ReleaseScope, Reservation, ReservationLine, ReserveOutcome,
+};
 
 /// Who may call catalog's internal API.
 pub const ALLOWED_CALLERS: &[&str] = &["order", "admin"];
@@ -35,40 +37,72 @@ const DEFAULT_TTL_SECONDS: u64 = 900;
 
 fn check_order_id(order_id: &str) -> Result<(), ApiError> {
     if order_id.is_empty() || order_id.len() > 64 {
-        return Err(ApiError::validation("order_id", "must be 1 to 64 characters"));
+        return Err(ApiError::validation(
+            "order_id",
+            "must be 1 to 64 characters",
+        ));
     }
     Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %body.order_id))]
-async fn reserve(State(state): State<CatalogState>, caller: ServiceCaller, Json(body): Json<ReserveRequest>) -> Result<Json<Reservation>, ApiError> {
+async fn reserve(
+    State(state): State<CatalogState>,
+    caller: ServiceCaller,
+    Json(body): Json<ReserveRequest>,
+) -> Result<Json<Reservation>, ApiError> {
     check_order_id(&body.order_id)?;
     if body.items.is_empty() || body.items.len() > 100 {
         return Err(ApiError::validation("items", "must hold 1 to 100 lines"));
     }
     if body.items.iter().any(|l| !(1..=999).contains(&l.quantity)) {
-        return Err(ApiError::validation("items", "quantities must be between 1 and 999"));
+        return Err(ApiError::validation(
+            "items",
+            "quantities must be between 1 and 999",
+        ));
     }
-    let ttl_ms = (body.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS).clamp(1, 24 * 3600) * 1000) as i64;
-    let outcome = reservations::reserve(&state.db, &body.order_id, &body.items, ttl_ms).await.map_err(ApiError::from)?;
+    let ttl_ms = (body
+        .ttl_seconds
+        .unwrap_or(DEFAULT_TTL_SECONDS)
+        .clamp(1, 24 * 3600)
+        * 1000) as i64;
+    let outcome = reservations::reserve(&state.db, &body.order_id, &body.items, ttl_ms)
+        .await
+        .map_err(ApiError::from)?;
     match outcome {
         ReserveOutcome::Reserved(reservation) => {
-            invalidate(&state, reservation.items.iter().map(|l| l.product_id.as_str())).await;
+            invalidate(
+                &state,
+                reservation.items.iter().map(|l| l.product_id.as_str()),
+            )
+            .await;
             metrics::counter!("catalog_reservations_total", "result" => "reserved").increment(1);
             Ok(Json(reservation))
         }
         ReserveOutcome::OutOfStock { product_id } => {
-            metrics::counter!("catalog_reservations_total", "result" => "out_of_stock").increment(1);
-            Err(ApiError::conflict("out_of_stock", format!("not enough stock for product {product_id}")))
+            metrics::counter!("catalog_reservations_total", "result" => "out_of_stock")
+                .increment(1);
+            Err(ApiError::conflict(
+                "out_of_stock",
+                format!("not enough stock for product {product_id}"),
+            ))
         }
-        ReserveOutcome::UnknownProduct { product_id } => {
-            Err(ApiError::validation("items", format!("unknown or inactive product {product_id}")))
-        }
-        ReserveOutcome::Released(_) => Err(ApiError::conflict("reservation_released", "this order's reservation was released")),
+        ReserveOutcome::UnknownProduct { product_id } => Err(ApiError::validation(
+            "items",
+            format!("unknown or inactive product {product_id}"),
+        )),
+        ReserveOutcome::Released(_) => Err(ApiError::conflict(
+            "reservation_released",
+            "this order's reservation was released",
+        )),
     }
 }
 
-async fn show(State(state): State<CatalogState>, _caller: ServiceCaller, Path(order_id): Path<String>) -> Result<Json<Reservation>, ApiError> {
+async fn show(
+    State(state): State<CatalogState>,
+    _caller: ServiceCaller,
+    Path(order_id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
     reservations::find(&state.db, &order_id)
         .await
         .map_err(ApiError::from)?
@@ -77,19 +111,39 @@ async fn show(State(state): State<CatalogState>, _caller: ServiceCaller, Path(or
 }
 
 #[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %order_id))]
-async fn commit(State(state): State<CatalogState>, caller: ServiceCaller, Path(order_id): Path<String>) -> Result<Json<Reservation>, ApiError> {
-    match reservations::commit(&state.db, &order_id).await.map_err(ApiError::from)? {
+async fn commit(
+    State(state): State<CatalogState>,
+    caller: ServiceCaller,
+    Path(order_id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    match reservations::commit(&state.db, &order_id)
+        .await
+        .map_err(ApiError::from)?
+    {
         CommitOutcome::Committed(reservation) => Ok(Json(reservation)),
-        CommitOutcome::NotFound => Err(ApiError::NotFound(format!("no reservation for order {order_id}"))),
-        CommitOutcome::Released(_) => Err(ApiError::conflict("reservation_released", "this order's reservation was released")),
+        CommitOutcome::NotFound => Err(ApiError::NotFound(format!(
+            "no reservation for order {order_id}"
+        ))),
+        CommitOutcome::Released(_) => Err(ApiError::conflict(
+            "reservation_released",
+            "this order's reservation was released",
+        )),
     }
 }
 
 #[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %order_id))]
-async fn release(State(state): State<CatalogState>, caller: ServiceCaller, Path(order_id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    let changed = reservations::release(&state.db, &order_id, ReleaseScope::Any).await.map_err(ApiError::from)?;
+async fn release(
+    State(state): State<CatalogState>,
+    caller: ServiceCaller,
+    Path(order_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let changed = reservations::release(&state.db, &order_id, ReleaseScope::Any)
+        .await
+        .map_err(ApiError::from)?;
     invalidate(&state, changed.iter().map(String::as_str)).await;
-    Ok(Json(serde_json::json!({"order_id": order_id, "status": "released", "returned_products": changed.len()})))
+    Ok(Json(
+        serde_json::json!({"order_id": order_id, "status": "released", "returned_products": changed.len()}),
+    ))
 }
 
 async fn invalidate(state: &CatalogState, products: impl Iterator<Item = &str>) {
@@ -115,11 +169,17 @@ pub async fn sweep_expired_holds(state: CatalogState, every: std::time::Duration
             match reservations::release(&state.db, &order_id, ReleaseScope::ExpiredHolds).await {
                 Ok(changed) if !changed.is_empty() => {
                     metrics::counter!("catalog_reservations_expired_total").increment(1);
-                    tracing::info!(order_id, products = changed.len(), "expired hold returned to stock");
+                    tracing::info!(
+                        order_id,
+                        products = changed.len(),
+                        "expired hold returned to stock"
+                    );
                     invalidate(&state, changed.iter().map(String::as_str)).await;
                 }
                 Ok(_) => {}
-                Err(err) => tracing::warn!(order_id, error = %err, "releasing an expired hold failed"),
+                Err(err) => {
+                    tracing::warn!(order_id, error = %err, "releasing an expired hold failed")
+                }
             }
         }
     }

@@ -52,8 +52,12 @@ pub struct Reservation {
 #[derive(Debug)]
 pub enum ReserveOutcome {
     Reserved(Reservation),
-    OutOfStock { product_id: String },
-    UnknownProduct { product_id: String },
+    OutOfStock {
+        product_id: String,
+    },
+    UnknownProduct {
+        product_id: String,
+    },
     /// The order's reservation existed and was released (expired or compensated).
     Released(Reservation),
 }
@@ -70,13 +74,27 @@ pub async fn find(db: &Db, order_id: &str) -> Result<Option<Reservation>, Catalo
     let mut statuses = Vec::with_capacity(rows.len());
     let mut expires_at = 0;
     for row in &rows {
-        items.push(ReservationLine { product_id: row.try_get("product_id")?, quantity: row.try_get("quantity")? });
-        statuses.push(ReservationStatus::parse(&row.try_get::<String, _>("status")?));
+        items.push(ReservationLine {
+            product_id: row.try_get("product_id")?,
+            quantity: row.try_get("quantity")?,
+        });
+        statuses.push(ReservationStatus::parse(
+            &row.try_get::<String, _>("status")?,
+        ));
         expires_at = row.try_get("expires_at")?;
     }
     // Rows of one order change together; a mix can only be seen mid-release.
-    let status = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0] } else { ReservationStatus::Released };
-    Ok(Some(Reservation { order_id: order_id.to_string(), status, items, expires_at: rfc3339(expires_at) }))
+    let status = if statuses.iter().all(|s| *s == statuses[0]) {
+        statuses[0]
+    } else {
+        ReservationStatus::Released
+    };
+    Ok(Some(Reservation {
+        order_id: order_id.to_string(),
+        status,
+        items,
+        expires_at: rfc3339(expires_at),
+    }))
 }
 
 /// Merges duplicate products and sorts by id, so concurrent reservations lock rows in one
@@ -86,13 +104,24 @@ pub fn normalise(lines: &[ReservationLine]) -> Vec<ReservationLine> {
     for line in lines {
         *merged.entry(line.product_id.as_str()).or_default() += line.quantity;
     }
-    merged.into_iter().map(|(product_id, quantity)| ReservationLine { product_id: product_id.to_string(), quantity }).collect()
+    merged
+        .into_iter()
+        .map(|(product_id, quantity)| ReservationLine {
+            product_id: product_id.to_string(),
+            quantity,
+        })
+        .collect()
 }
 
 const ATTEMPTS: usize = 5;
 
 #[tracing::instrument(level = "debug", skip(db, lines))]
-pub async fn reserve(db: &Db, order_id: &str, lines: &[ReservationLine], ttl_ms: i64) -> Result<ReserveOutcome, CatalogError> {
+pub async fn reserve(
+    db: &Db,
+    order_id: &str,
+    lines: &[ReservationLine],
+    ttl_ms: i64,
+) -> Result<ReserveOutcome, CatalogError> {
     let lines = normalise(lines);
     for attempt in 1..=ATTEMPTS {
         if let Some(existing) = find(db, order_id).await? {
@@ -115,11 +144,20 @@ pub async fn reserve(db: &Db, order_id: &str, lines: &[ReservationLine], ttl_ms:
     find(db, order_id)
         .await?
         .map(ReserveOutcome::Reserved)
-        .ok_or_else(|| CatalogError::Api(wayfare_chassis::ApiError::Unavailable("reservation contention; retry".into())))
+        .ok_or_else(|| {
+            CatalogError::Api(wayfare_chassis::ApiError::Unavailable(
+                "reservation contention; retry".into(),
+            ))
+        })
 }
 
 /// One attempt in one transaction. `Ok(None)`: another request reserved this order first.
-async fn try_reserve(db: &Db, order_id: &str, lines: &[ReservationLine], ttl_ms: i64) -> Result<Option<ReserveOutcome>, sqlx::Error> {
+async fn try_reserve(
+    db: &Db,
+    order_id: &str,
+    lines: &[ReservationLine],
+    ttl_ms: i64,
+) -> Result<Option<ReserveOutcome>, sqlx::Error> {
     let now = now_ms();
     let expires_at = now + ttl_ms;
     let (_guard, mut tx) = db.begin_write().await?;
@@ -132,10 +170,11 @@ async fn try_reserve(db: &Db, order_id: &str, lines: &[ReservationLine], ttl_ms:
             .execute(&mut *tx)
             .await?;
         if taken.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT active FROM products WHERE id = ?")
-                .bind(&line.product_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT active FROM products WHERE id = ?")
+                    .bind(&line.product_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             tx.rollback().await?;
             let product_id = line.product_id.clone();
             return Ok(Some(match exists {
@@ -207,7 +246,11 @@ pub enum ReleaseScope {
 /// Returns the order's units to stock, each row at most once (a conditional status change
 /// guards every increment). Returns the product ids whose stock changed.
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn release(db: &Db, order_id: &str, scope: ReleaseScope) -> Result<Vec<String>, CatalogError> {
+pub async fn release(
+    db: &Db,
+    order_id: &str,
+    scope: ReleaseScope,
+) -> Result<Vec<String>, CatalogError> {
     for attempt in 1..=ATTEMPTS {
         match try_release(db, order_id, scope).await {
             Ok(changed) => return Ok(changed),
@@ -218,7 +261,11 @@ pub async fn release(db: &Db, order_id: &str, scope: ReleaseScope) -> Result<Vec
     unreachable!("the last attempt returns")
 }
 
-async fn try_release(db: &Db, order_id: &str, scope: ReleaseScope) -> Result<Vec<String>, sqlx::Error> {
+async fn try_release(
+    db: &Db,
+    order_id: &str,
+    scope: ReleaseScope,
+) -> Result<Vec<String>, sqlx::Error> {
     let now = now_ms();
     let (_guard, mut tx) = db.begin_write().await?;
     let rows = sqlx::query("SELECT product_id, quantity FROM stock_reservations WHERE order_id = ? ORDER BY product_id")

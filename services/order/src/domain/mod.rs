@@ -137,7 +137,10 @@ pub const MAX_QUANTITY: i64 = 99;
 
 pub fn parse_quantity(quantity: i64) -> Result<i64, ApiError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
-        return Err(ApiError::validation("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+        return Err(ApiError::validation(
+            "quantity",
+            format!("must be between 1 and {MAX_QUANTITY}"),
+        ));
     }
     Ok(quantity)
 }
@@ -146,18 +149,27 @@ pub fn parse_payment_method(method: &str) -> Result<String, ApiError> {
     if !wayfare_payment::domain::simulated::is_known_method(method) {
         return Err(ApiError::validation(
             "payment_method",
-            format!("unknown payment method; test methods: {}", wayfare_payment::domain::simulated::TEST_METHODS.join(", ")),
+            format!(
+                "unknown payment method; test methods: {}",
+                wayfare_payment::domain::simulated::TEST_METHODS.join(", ")
+            ),
         ));
     }
     Ok(method.to_string())
 }
 
 pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ApiError> {
-    let key = raw.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
-        ApiError::BadRequest("the Idempotency-Key header is required for checkout".into())
-    })?;
+    let key = raw
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::BadRequest("the Idempotency-Key header is required for checkout".into())
+        })?;
     if key.len() > 255 {
-        return Err(ApiError::validation("Idempotency-Key", "must be at most 255 characters"));
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be at most 255 characters",
+        ));
     }
     Ok(key.to_string())
 }
@@ -167,5 +179,8 @@ pub fn request_hash(payment_method: &str, items: &[(String, i64)]) -> String {
     let mut items = items.to_vec();
     items.sort();
     let canonical = serde_json::to_string(&(payment_method, items)).expect("serialisable");
-    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

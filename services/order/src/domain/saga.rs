@@ -45,16 +45,28 @@ impl Saga {
     /// Drives a fresh pending order as far as its dependencies allow.
     #[tracing::instrument(skip_all, fields(order_id = %order.id))]
     pub async fn checkout(&self, order: &Order) -> Result<(), ApiError> {
-        let lines: Vec<ReservationLine> =
-            order.lines.iter().map(|l| ReservationLine { product_id: l.product_id.clone(), quantity: l.quantity }).collect();
-        match self.catalog.reserve(&order.id, &lines, self.reservation_ttl_seconds).await {
+        let lines: Vec<ReservationLine> = order
+            .lines
+            .iter()
+            .map(|l| ReservationLine {
+                product_id: l.product_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        match self
+            .catalog
+            .reserve(&order.id, &lines, self.reservation_ttl_seconds)
+            .await
+        {
             Ok(ReserveResult::Reserved) => {}
             Ok(ReserveResult::OutOfStock) => return self.fail(order, reason::OUT_OF_STOCK).await,
             Ok(ReserveResult::Rejected(detail)) => {
                 tracing::info!(detail, "reservation rejected");
                 return self.fail(order, reason::PRODUCT_UNAVAILABLE).await;
             }
-            Ok(ReserveResult::Released) => return self.fail(order, reason::RESERVATION_EXPIRED).await,
+            Ok(ReserveResult::Released) => {
+                return self.fail(order, reason::RESERVATION_EXPIRED).await
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "reserving stock failed; the reconciler will settle the order");
                 return Ok(());
@@ -71,7 +83,9 @@ impl Saga {
         };
         let view = match self.payment.charge(&order.id, &request).await {
             Ok(ChargeResult::Done(view)) => view,
-            Ok(ChargeResult::Voided) => return self.compensate(order, reason::CHECKOUT_INTERRUPTED).await,
+            Ok(ChargeResult::Voided) => {
+                return self.compensate(order, reason::CHECKOUT_INTERRUPTED).await
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "charging failed; the reconciler will settle the order");
                 return Ok(());
@@ -113,7 +127,16 @@ impl Saga {
     async fn complete_paid(&self, order: &Order, payment_id: &str) -> Result<(), ApiError> {
         match self.catalog.commit(&order.id).await {
             Ok(CommitResult::Committed) => {
-                if store::transition(&self.db, &order.id, OrderStatus::Pending, OrderStatus::Confirmed, None, Some(payment_id)).await? {
+                if store::transition(
+                    &self.db,
+                    &order.id,
+                    OrderStatus::Pending,
+                    OrderStatus::Confirmed,
+                    None,
+                    Some(payment_id),
+                )
+                .await?
+                {
                     metrics::counter!("orders_total", "status" => "confirmed").increment(1);
                     tracing::info!(order_id = %order.id, "order confirmed");
                     if order.from_cart {
@@ -123,7 +146,11 @@ impl Saga {
                 Ok(())
             }
             Ok(CommitResult::Released | CommitResult::NotFound) => {
-                if let Err(err) = self.payment.refund(&refund_key(&order.id), payment_id).await {
+                if let Err(err) = self
+                    .payment
+                    .refund(&refund_key(&order.id), payment_id)
+                    .await
+                {
                     tracing::warn!(error = %err, "refund after an expired hold failed; will retry");
                     return Ok(());
                 }
@@ -147,8 +174,18 @@ impl Saga {
     }
 
     async fn fail(&self, order: &Order, why: &str) -> Result<(), ApiError> {
-        if store::transition(&self.db, &order.id, OrderStatus::Pending, OrderStatus::Failed, Some(why), None).await? {
-            metrics::counter!("orders_total", "status" => "failed", "reason" => why.to_string()).increment(1);
+        if store::transition(
+            &self.db,
+            &order.id,
+            OrderStatus::Pending,
+            OrderStatus::Failed,
+            Some(why),
+            None,
+        )
+        .await?
+        {
+            metrics::counter!("orders_total", "status" => "failed", "reason" => why.to_string())
+                .increment(1);
             tracing::info!(order_id = %order.id, reason = why, "order failed");
         }
         Ok(())
@@ -170,7 +207,15 @@ impl Saga {
     pub async fn cancel(&self, order: &Order) -> Result<(), ApiError> {
         match order.status {
             OrderStatus::Confirmed => {
-                store::transition(&self.db, &order.id, OrderStatus::Confirmed, OrderStatus::Cancelling, None, None).await?;
+                store::transition(
+                    &self.db,
+                    &order.id,
+                    OrderStatus::Confirmed,
+                    OrderStatus::Cancelling,
+                    None,
+                    None,
+                )
+                .await?;
                 self.finish_cancel(order).await
             }
             OrderStatus::Cancelling => self.finish_cancel(order).await,
@@ -184,14 +229,27 @@ impl Saga {
 
     async fn finish_cancel(&self, order: &Order) -> Result<(), ApiError> {
         if let Some(payment_id) = &order.payment_id {
-            match self.payment.refund(&refund_key(&order.id), payment_id).await {
+            match self
+                .payment
+                .refund(&refund_key(&order.id), payment_id)
+                .await
+            {
                 Ok(_) => {}
                 Err(wayfare_chassis::client::ClientError::Status { status: 409, .. }) => {}
                 Err(err) => return Err(err.into()),
             }
         }
         self.catalog.release(&order.id).await?;
-        if store::transition(&self.db, &order.id, OrderStatus::Cancelling, OrderStatus::Cancelled, None, None).await? {
+        if store::transition(
+            &self.db,
+            &order.id,
+            OrderStatus::Cancelling,
+            OrderStatus::Cancelled,
+            None,
+            None,
+        )
+        .await?
+        {
             metrics::counter!("orders_total", "status" => "cancelled").increment(1);
             tracing::info!(order_id = %order.id, "order cancelled");
         }
@@ -216,7 +274,9 @@ impl Saga {
         for order in store::stale(&self.db, OrderStatus::Pending, cutoff, 100).await? {
             match self.settle(&order).await {
                 Ok(()) => settled += 1,
-                Err(err) => tracing::warn!(order_id = %order.id, error = %err, "could not settle a pending order yet"),
+                Err(err) => {
+                    tracing::warn!(order_id = %order.id, error = %err, "could not settle a pending order yet")
+                }
             }
         }
         for order in store::stale(&self.db, OrderStatus::Cancelling, cutoff, 100).await? {

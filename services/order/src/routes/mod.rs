@@ -40,7 +40,10 @@ impl FromRef<OrderState> for TokenVerifier {
 pub fn router(state: OrderState) -> Router {
     Router::new()
         .route("/api/cart", get(show_cart).delete(clear_cart))
-        .route("/api/cart/items/{product_id}", put(put_item).delete(delete_item))
+        .route(
+            "/api/cart/items/{product_id}",
+            put(put_item).delete(delete_item),
+        )
         .route("/api/orders", post(checkout).get(list_orders))
         .route("/api/orders/{id}", get(show_order))
         .route("/api/orders/{id}/cancel", post(cancel_order))
@@ -72,7 +75,10 @@ pub struct CartView {
 }
 
 async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError> {
-    let lookups = cart.items.iter().map(|(id, qty)| async move { (id.clone(), *qty, state.saga.catalog.product(id).await) });
+    let lookups = cart
+        .items
+        .iter()
+        .map(|(id, qty)| async move { (id.clone(), *qty, state.saga.catalog.product(id).await) });
     let mut items = Vec::with_capacity(cart.items.len());
     let mut total = 0;
     let mut currency = None;
@@ -92,14 +98,30 @@ async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError
                     in_stock: p.stock >= quantity,
                 }
             }
-            None => CartLineView { product_id, quantity, name: None, unit_price: None, currency: None, line_total: None, available: false, in_stock: false },
+            None => CartLineView {
+                product_id,
+                quantity,
+                name: None,
+                unit_price: None,
+                currency: None,
+                line_total: None,
+                available: false,
+                in_stock: false,
+            },
         };
         items.push(line);
     }
-    Ok(CartView { items, total, currency })
+    Ok(CartView {
+        items,
+        total,
+        currency,
+    })
 }
 
-async fn show_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -> Result<Json<CartView>, ApiError> {
+async fn show_cart(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<CartView>, ApiError> {
     let cart = state.carts.load(&user.sub).await;
     Ok(Json(cart_view(&state, &cart).await?))
 }
@@ -119,19 +141,35 @@ async fn put_item(
     Json(body): Json<PutItem>,
 ) -> Result<Json<CartView>, ApiError> {
     let quantity = domain::parse_quantity(body.quantity)?;
-    if state.saga.catalog.product(&product_id).await.map_err(ApiError::from)?.is_none() {
-        return Err(ApiError::NotFound(format!("no product {product_id} for sale")));
+    if state
+        .saga
+        .catalog
+        .product(&product_id)
+        .await
+        .map_err(ApiError::from)?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!(
+            "no product {product_id} for sale"
+        )));
     }
     let mut cart = state.carts.load(&user.sub).await;
     if !cart.items.contains_key(&product_id) && cart.items.len() >= MAX_CART_LINES {
-        return Err(ApiError::validation("product_id", format!("a cart holds at most {MAX_CART_LINES} products")));
+        return Err(ApiError::validation(
+            "product_id",
+            format!("a cart holds at most {MAX_CART_LINES} products"),
+        ));
     }
     cart.items.insert(product_id, quantity);
     state.carts.save(&user.sub, &cart).await;
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
-async fn delete_item(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(product_id): Path<String>) -> Result<Json<CartView>, ApiError> {
+async fn delete_item(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    Path(product_id): Path<String>,
+) -> Result<Json<CartView>, ApiError> {
     let mut cart = state.carts.load(&user.sub).await;
     cart.items.remove(&product_id);
     state.carts.save(&user.sub, &cart).await;
@@ -167,23 +205,41 @@ async fn checkout(
     headers: HeaderMap,
     Json(body): Json<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
-    let key = domain::parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    let key = domain::parse_idempotency_key(
+        headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
+    )?;
     let payment_method = domain::parse_payment_method(&body.payment_method)?;
     let (items, from_cart) = match body.items {
         Some(items) => {
             let mut merged = std::collections::BTreeMap::new();
             for item in items {
-                *merged.entry(item.product_id).or_insert(0) += domain::parse_quantity(item.quantity)?;
+                *merged.entry(item.product_id).or_insert(0) +=
+                    domain::parse_quantity(item.quantity)?;
             }
             (merged.into_iter().collect::<Vec<_>>(), false)
         }
-        None => (state.carts.load(&user.sub).await.items.into_iter().collect(), true),
+        None => (
+            state
+                .carts
+                .load(&user.sub)
+                .await
+                .items
+                .into_iter()
+                .collect(),
+            true,
+        ),
     };
     if items.is_empty() {
-        return Err(ApiError::validation("items", "nothing to buy: the cart is empty"));
+        return Err(ApiError::validation(
+            "items",
+            "nothing to buy: the cart is empty",
+        ));
     }
     if items.iter().any(|(_, q)| *q > domain::MAX_QUANTITY) {
-        return Err(ApiError::validation("quantity", format!("must be between 1 and {}", domain::MAX_QUANTITY)));
+        return Err(ApiError::validation(
+            "quantity",
+            format!("must be between 1 and {}", domain::MAX_QUANTITY),
+        ));
     }
     let hash = domain::request_hash(&payment_method, &items);
     if let Some(existing) = store::find_by_key(&state.db, &user.sub, &key).await? {
@@ -196,13 +252,21 @@ async fn checkout(
     let mut lines = Vec::with_capacity(items.len());
     let mut currency: Option<String> = None;
     for ((product_id, quantity), found) in items.iter().zip(products) {
-        let product = found
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::validation("items", format!("product {product_id} is not for sale")))?;
+        let product = found.map_err(ApiError::from)?.ok_or_else(|| {
+            ApiError::validation("items", format!("product {product_id} is not for sale"))
+        })?;
         if currency.get_or_insert_with(|| product.currency.clone()) != &product.currency {
-            return Err(ApiError::validation("items", "all products of one order must share a currency"));
+            return Err(ApiError::validation(
+                "items",
+                "all products of one order must share a currency",
+            ));
         }
-        lines.push(OrderLine { product_id: product_id.clone(), name: product.name, unit_price: product.price, quantity: *quantity });
+        lines.push(OrderLine {
+            product_id: product_id.clone(),
+            name: product.name,
+            unit_price: product.price,
+            quantity: *quantity,
+        });
     }
     let now = now_ms();
     let order = Order {
@@ -230,7 +294,9 @@ async fn checkout(
     }
     metrics::counter!("orders_total", "status" => "created").increment(1);
     state.saga.checkout(&order).await?;
-    let settled = store::find(&state.db, &order.id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+    let settled = store::find(&state.db, &order.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
     Ok(checkout_response(&settled))
 }
 
@@ -238,12 +304,17 @@ async fn checkout(
 /// first request got (waiting for it to settle if it is still running).
 async fn replay(state: &OrderState, mut order: Order, hash: &str) -> Result<Response, ApiError> {
     if order.request_hash != hash {
-        return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used for a different order"));
+        return Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different order",
+        ));
     }
     let deadline = Instant::now() + state.duplicate_wait;
     while order.status == OrderStatus::Pending && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(25)).await;
-        order = store::find(&state.db, &order.id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+        order = store::find(&state.db, &order.id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
     }
     Ok(checkout_response(&order))
 }
@@ -255,11 +326,19 @@ fn checkout_response(order: &Order) -> Response {
     match order.status {
         OrderStatus::Confirmed => (StatusCode::CREATED, axum::Json(view)).into_response(),
         OrderStatus::Pending => (StatusCode::ACCEPTED, axum::Json(view)).into_response(),
-        OrderStatus::Cancelling | OrderStatus::Cancelled => (StatusCode::OK, axum::Json(view)).into_response(),
+        OrderStatus::Cancelling | OrderStatus::Cancelled => {
+            (StatusCode::OK, axum::Json(view)).into_response()
+        }
         OrderStatus::Failed => {
-            let code = order.failure_reason.clone().unwrap_or_else(|| "failed".into());
+            let code = order
+                .failure_reason
+                .clone()
+                .unwrap_or_else(|| "failed".into());
             let status = match code.as_str() {
-                reason::PAYMENT_DECLINED | reason::INSUFFICIENT_FUNDS | reason::PAYMENT_FAILED | reason::PAYMENT_TIMEOUT => StatusCode::PAYMENT_REQUIRED,
+                reason::PAYMENT_DECLINED
+                | reason::INSUFFICIENT_FUNDS
+                | reason::PAYMENT_FAILED
+                | reason::PAYMENT_TIMEOUT => StatusCode::PAYMENT_REQUIRED,
                 _ => StatusCode::CONFLICT,
             };
             let body = serde_json::json!({
@@ -272,7 +351,10 @@ fn checkout_response(order: &Order) -> Response {
                 "order": view,
             });
             let mut response = (status, axum::Json(body)).into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(wayfare_chassis::error::PROBLEM_JSON));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(wayfare_chassis::error::PROBLEM_JSON),
+            );
             response
         }
     }
@@ -292,7 +374,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-async fn list_orders(State(state): State<OrderState>, AuthUser(user): AuthUser, Query(params): Query<ListParams>) -> Result<Json<Page<OrderView>>, ApiError> {
+async fn list_orders(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Page<OrderView>>, ApiError> {
     let limit = params.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 100"));
@@ -301,16 +387,22 @@ async fn list_orders(State(state): State<OrderState>, AuthUser(user): AuthUser, 
     let mut orders = store::list_for_user(&state.db, &user.sub, after, limit + 1).await?;
     let next = if orders.len() > limit as usize {
         orders.truncate(limit as usize);
-        orders.last().map(|o| URL_SAFE_NO_PAD.encode(format!("{}:{}", o.created_at, o.id)))
+        orders
+            .last()
+            .map(|o| URL_SAFE_NO_PAD.encode(format!("{}:{}", o.created_at, o.id)))
     } else {
         None
     };
-    Ok(Json(Page { items: orders.iter().map(OrderView::from).collect(), next_cursor: next }))
+    Ok(Json(Page {
+        items: orders.iter().map(OrderView::from).collect(),
+        next_cursor: next,
+    }))
 }
 
 fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
     let bad = || ApiError::BadRequest("invalid cursor".into());
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
     let (created, id) = text.split_once(':').ok_or_else(bad)?;
     Ok((created.parse().map_err(|_| bad())?, id.to_string()))
 }
@@ -322,13 +414,25 @@ async fn owned_order(state: &OrderState, user_id: &str, id: &str) -> Result<Orde
     }
 }
 
-async fn show_order(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(OrderView::from(&owned_order(&state, &user.sub, &id).await?)))
+async fn show_order(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    Ok(Json(OrderView::from(
+        &owned_order(&state, &user.sub, &id).await?,
+    )))
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user.sub, order_id = %id))]
-async fn cancel_order(State(state): State<OrderState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
+async fn cancel_order(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
     let order = owned_order(&state, &user.sub, &id).await?;
     state.saga.cancel(&order).await?;
-    Ok(Json(OrderView::from(&owned_order(&state, &user.sub, &id).await?)))
+    Ok(Json(OrderView::from(
+        &owned_order(&state, &user.sub, &id).await?,
+    )))
 }

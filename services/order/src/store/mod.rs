@@ -7,7 +7,7 @@ use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
 use wayfare_chassis::ApiError;
 
-use crate::domain::{OrderStatus, Order, OrderLine};
+use crate::domain::{Order, OrderLine, OrderStatus};
 
 const COLUMNS: &str = "id, user_id, idempotency_key, request_hash, status, failure_reason, total, currency, payment_method, payment_id, from_cart, created_at, updated_at";
 
@@ -34,20 +34,22 @@ fn from_row(row: &AnyRow) -> Result<Order, sqlx::Error> {
 #[tracing::instrument(level = "debug", skip(db, order))]
 pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, ApiError> {
     let (_guard, mut tx) = db.begin_write().await?;
-    let inserted = sqlx::query(&format!("INSERT INTO orders ({COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?)"))
-        .bind(&order.id)
-        .bind(&order.user_id)
-        .bind(&order.idempotency_key)
-        .bind(&order.request_hash)
-        .bind(OrderStatus::Pending.as_str())
-        .bind(order.total)
-        .bind(&order.currency)
-        .bind(&order.payment_method)
-        .bind(i64::from(order.from_cart))
-        .bind(order.created_at)
-        .bind(order.updated_at)
-        .execute(&mut *tx)
-        .await;
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO orders ({COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?)"
+    ))
+    .bind(&order.id)
+    .bind(&order.user_id)
+    .bind(&order.idempotency_key)
+    .bind(&order.request_hash)
+    .bind(OrderStatus::Pending.as_str())
+    .bind(order.total)
+    .bind(&order.currency)
+    .bind(&order.payment_method)
+    .bind(i64::from(order.from_cart))
+    .bind(order.created_at)
+    .bind(order.updated_at)
+    .execute(&mut *tx)
+    .await;
     match inserted {
         Ok(_) => {}
         Err(err) if is_unique_violation(&err) => {
@@ -90,17 +92,8 @@ async fn with_lines(db: &Db, mut order: Order) -> Result<Order, ApiError> {
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, ApiError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?")).bind(id).fetch_optional(&db.pool).await?;
-    match row {
-        Some(row) => Ok(Some(with_lines(db, from_row(&row)?).await?)),
-        None => Ok(None),
-    }
-}
-
-pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>, ApiError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?"))
-        .bind(user_id)
-        .bind(key)
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?"))
+        .bind(id)
         .fetch_optional(&db.pool)
         .await?;
     match row {
@@ -109,8 +102,27 @@ pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Ord
     }
 }
 
+pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>, ApiError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?"
+    ))
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
+    match row {
+        Some(row) => Ok(Some(with_lines(db, from_row(&row)?).await?)),
+        None => Ok(None),
+    }
+}
+
 /// A user's orders, newest first, after the cursor `(created_at, id)`.
-pub async fn list_for_user(db: &Db, user_id: &str, after: Option<(i64, String)>, limit: u32) -> Result<Vec<Order>, ApiError> {
+pub async fn list_for_user(
+    db: &Db,
+    user_id: &str,
+    after: Option<(i64, String)>,
+    limit: u32,
+) -> Result<Vec<Order>, ApiError> {
     let rows = match &after {
         Some((created_at, id)) => {
             sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?"))
@@ -139,7 +151,14 @@ pub async fn list_for_user(db: &Db, user_id: &str, after: Option<(i64, String)>,
 
 /// Moves an order from `from` to `to`; false if it was not in `from` any more.
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn transition(db: &Db, id: &str, from: OrderStatus, to: OrderStatus, failure_reason: Option<&str>, payment_id: Option<&str>) -> Result<bool, ApiError> {
+pub async fn transition(
+    db: &Db,
+    id: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    failure_reason: Option<&str>,
+    payment_id: Option<&str>,
+) -> Result<bool, ApiError> {
     let done = sqlx::query("UPDATE orders SET status = ?, failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), updated_at = ? WHERE id = ? AND status = ?")
         .bind(to.as_str())
         .bind(failure_reason.map(str::to_string))
@@ -153,7 +172,12 @@ pub async fn transition(db: &Db, id: &str, from: OrderStatus, to: OrderStatus, f
 }
 
 /// Orders in `status` untouched since before `before_ms` (the reconciler's work list).
-pub async fn stale(db: &Db, status: OrderStatus, before_ms: i64, limit: i64) -> Result<Vec<Order>, ApiError> {
+pub async fn stale(
+    db: &Db,
+    status: OrderStatus,
+    before_ms: i64,
+    limit: i64,
+) -> Result<Vec<Order>, ApiError> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE status = ? AND updated_at < ? ORDER BY updated_at LIMIT ?"))
         .bind(status.as_str())
         .bind(before_ms)

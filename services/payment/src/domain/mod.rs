@@ -55,9 +55,13 @@ pub struct ProviderCharge {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderOutcome {
-    Approved { reference: String },
+    Approved {
+        reference: String,
+    },
     /// The card was refused; `code` is `card_declined` or `insufficient_funds`.
-    Declined { code: &'static str },
+    Declined {
+        code: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -67,8 +71,14 @@ pub struct ProviderError(pub String);
 /// A payment service provider. The simulated one ships with Wayfare; a real adapter (Stripe,
 /// Adyen) implements the same three calls.
 pub trait PaymentProvider: Send + Sync + 'static {
-    fn charge(&self, charge: ProviderCharge) -> BoxFuture<'_, Result<ProviderOutcome, ProviderError>>;
+    fn charge(
+        &self,
+        charge: ProviderCharge,
+    ) -> BoxFuture<'_, Result<ProviderOutcome, ProviderError>>;
     fn refund(&self, reference: &str, amount: i64) -> BoxFuture<'_, Result<String, ProviderError>>;
     /// What the provider knows about a charge key, for settling charges whose answer was lost.
-    fn lookup(&self, idempotency_key: &str) -> BoxFuture<'_, Result<Option<ProviderOutcome>, ProviderError>>;
+    fn lookup(
+        &self,
+        idempotency_key: &str,
+    ) -> BoxFuture<'_, Result<Option<ProviderOutcome>, ProviderError>>;
 }

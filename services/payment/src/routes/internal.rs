@@ -38,7 +38,10 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::BadRequest("the Idempotency-Key header is required".into()))?;
     if key.len() > 255 {
-        return Err(ApiError::validation("Idempotency-Key", "must be at most 255 characters"));
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be at most 255 characters",
+        ));
     }
     Ok(key.to_string())
 }
@@ -55,13 +58,24 @@ pub struct ChargeRequest {
 
 impl ChargeRequest {
     fn hash(&self) -> String {
-        let canonical = format!("{}\n{}\n{}\n{}\n{}", self.user_id, self.order_id, self.amount, self.currency, self.payment_method);
-        Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        let canonical = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            self.user_id, self.order_id, self.amount, self.currency, self.payment_method
+        );
+        Sha256::digest(canonical.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
 #[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %body.order_id))]
-async fn charge(State(state): State<PaymentState>, caller: ServiceCaller, headers: HeaderMap, Json(body): Json<ChargeRequest>) -> Result<Json<PaymentView>, ApiError> {
+async fn charge(
+    State(state): State<PaymentState>,
+    caller: ServiceCaller,
+    headers: HeaderMap,
+    Json(body): Json<ChargeRequest>,
+) -> Result<Json<PaymentView>, ApiError> {
     let key = idempotency_key(&headers)?;
     if body.amount <= 0 {
         return Err(ApiError::validation("amount", "must be positive"));
@@ -70,7 +84,10 @@ async fn charge(State(state): State<PaymentState>, caller: ServiceCaller, header
         return Err(ApiError::validation("currency", "must be an ISO 4217 code"));
     }
     if !simulated::is_known_method(&body.payment_method) {
-        return Err(ApiError::validation("payment_method", "unknown payment method"));
+        return Err(ApiError::validation(
+            "payment_method",
+            "unknown payment method",
+        ));
     }
     let new = NewCharge {
         idempotency_key: key.clone(),
@@ -96,9 +113,15 @@ async fn process(state: &PaymentState, payment: Payment) -> Result<Payment, ApiE
         currency: payment.currency.clone(),
         method: payment.method.clone(),
     };
-    let answer = tokio::time::timeout(state.config.provider_timeout, state.provider.charge(request)).await;
+    let answer = tokio::time::timeout(
+        state.config.provider_timeout,
+        state.provider.charge(request),
+    )
+    .await;
     let (status, code, reference) = match answer {
-        Ok(Ok(ProviderOutcome::Approved { reference })) => (PaymentStatus::Succeeded, None, Some(reference)),
+        Ok(Ok(ProviderOutcome::Approved { reference })) => {
+            (PaymentStatus::Succeeded, None, Some(reference))
+        }
         Ok(Ok(ProviderOutcome::Declined { code })) => (PaymentStatus::Declined, Some(code), None),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "payment provider failed");
@@ -122,24 +145,37 @@ async fn replay(state: &PaymentState, key: &str, request_hash: &str) -> Result<P
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key {key} vanished")))?;
         if existing.status == PaymentStatus::Voided {
-            return Err(ApiError::conflict("charge_voided", "this charge was cancelled before it was made"));
+            return Err(ApiError::conflict(
+                "charge_voided",
+                "this charge was cancelled before it was made",
+            ));
         }
         if existing.request_hash != request_hash {
-            return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used with other parameters"));
+            return Err(ApiError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with other parameters",
+            ));
         }
         if existing.status != PaymentStatus::Processing {
             metrics::counter!("payment_idempotent_replays_total").increment(1);
             return Ok(existing);
         }
         if Instant::now() >= deadline {
-            return Err(ApiError::conflict("charge_in_progress", "a request with this Idempotency-Key is still being processed"));
+            return Err(ApiError::conflict(
+                "charge_in_progress",
+                "a request with this Idempotency-Key is still being processed",
+            ));
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
 /// What happened to a charge key (the reconciler's question).
-async fn show_charge(State(state): State<PaymentState>, _caller: ServiceCaller, Path(key): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+async fn show_charge(
+    State(state): State<PaymentState>,
+    _caller: ServiceCaller,
+    Path(key): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
     store::find_by_key(&state.db, &key)
         .await?
         .map(|p| Json(PaymentView::from(&p)))
@@ -148,7 +184,11 @@ async fn show_charge(State(state): State<PaymentState>, _caller: ServiceCaller, 
 
 /// Fences a key that has not charged, so it never will; answers with whatever the key holds.
 #[tracing::instrument(skip_all, fields(caller = %caller.0, key = %key))]
-async fn void_charge(State(state): State<PaymentState>, caller: ServiceCaller, Path(key): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+async fn void_charge(
+    State(state): State<PaymentState>,
+    caller: ServiceCaller,
+    Path(key): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
     if let Some(voided) = store::insert_voided(&state.db, &key).await? {
         tracing::info!("charge key voided");
         return Ok(Json(PaymentView::from(&voided)));
@@ -175,12 +215,26 @@ pub struct RefundView {
 /// Refunds a succeeded payment in full, once. The same key replays; another key for an already
 /// refunded payment is a 409.
 #[tracing::instrument(skip_all, fields(caller = %caller.0, payment_id = %body.payment_id))]
-async fn refund(State(state): State<PaymentState>, caller: ServiceCaller, headers: HeaderMap, Json(body): Json<RefundRequest>) -> Result<Json<RefundView>, ApiError> {
+async fn refund(
+    State(state): State<PaymentState>,
+    caller: ServiceCaller,
+    headers: HeaderMap,
+    Json(body): Json<RefundRequest>,
+) -> Result<Json<RefundView>, ApiError> {
     let key = idempotency_key(&headers)?;
-    let view = |r: store::Refund| Json(RefundView { id: r.id, payment_id: r.payment_id, amount: r.amount });
+    let view = |r: store::Refund| {
+        Json(RefundView {
+            id: r.id,
+            payment_id: r.payment_id,
+            amount: r.amount,
+        })
+    };
     if let Some(existing) = store::find_refund_by_key(&state.db, &key).await? {
         if existing.payment_id != body.payment_id {
-            return Err(ApiError::conflict("idempotency_key_reused", "this Idempotency-Key was used with other parameters"));
+            return Err(ApiError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with other parameters",
+            ));
         }
         return Ok(view(existing));
     }
@@ -189,14 +243,27 @@ async fn refund(State(state): State<PaymentState>, caller: ServiceCaller, header
         .ok_or_else(|| ApiError::NotFound(format!("no payment {}", body.payment_id)))?;
     match payment.status {
         PaymentStatus::Succeeded => {}
-        PaymentStatus::Refunded => return Err(ApiError::conflict("already_refunded", "this payment was refunded already")),
-        _ => return Err(ApiError::conflict("not_refundable", "only succeeded payments can be refunded")),
+        PaymentStatus::Refunded => {
+            return Err(ApiError::conflict(
+                "already_refunded",
+                "this payment was refunded already",
+            ))
+        }
+        _ => {
+            return Err(ApiError::conflict(
+                "not_refundable",
+                "only succeeded payments can be refunded",
+            ))
+        }
     }
     let reference = payment.provider_ref.clone().unwrap_or_default();
-    let provider_ref = tokio::time::timeout(state.config.provider_timeout, state.provider.refund(&reference, payment.amount))
-        .await
-        .map_err(|_| ApiError::GatewayTimeout("the payment provider did not answer".into()))?
-        .map_err(|e| ApiError::BadGateway(e.to_string()))?;
+    let provider_ref = tokio::time::timeout(
+        state.config.provider_timeout,
+        state.provider.refund(&reference, payment.amount),
+    )
+    .await
+    .map_err(|_| ApiError::GatewayTimeout("the payment provider did not answer".into()))?
+    .map_err(|e| ApiError::BadGateway(e.to_string()))?;
     match store::record_refund(&state.db, &payment, &key, &provider_ref).await? {
         Some(refund) => {
             metrics::counter!("payment_refunds_total").increment(1);
@@ -205,7 +272,10 @@ async fn refund(State(state): State<PaymentState>, caller: ServiceCaller, header
         // Raced with another refund: that one won; a replay of this key finds nothing, so 409.
         None => match store::find_refund_by_key(&state.db, &key).await? {
             Some(existing) => Ok(view(existing)),
-            None => Err(ApiError::conflict("already_refunded", "this payment was refunded already")),
+            None => Err(ApiError::conflict(
+                "already_refunded",
+                "this payment was refunded already",
+            )),
         },
     }
 }
@@ -216,7 +286,8 @@ pub async fn settle_stale_payments(state: PaymentState, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let cutoff = wayfare_chassis::db::now_ms() - (state.config.provider_timeout.as_millis() as i64) * 2;
+        let cutoff =
+            wayfare_chassis::db::now_ms() - (state.config.provider_timeout.as_millis() as i64) * 2;
         let stale = match store::stale_processing(&state.db, cutoff).await {
             Ok(stale) => stale,
             Err(err) => {
@@ -225,16 +296,26 @@ pub async fn settle_stale_payments(state: PaymentState, every: Duration) {
             }
         };
         for payment in stale {
-            let (status, code, reference) = match state.provider.lookup(&payment.idempotency_key).await {
-                Ok(Some(ProviderOutcome::Approved { reference })) => (PaymentStatus::Succeeded, None, Some(reference)),
-                Ok(Some(ProviderOutcome::Declined { code })) => (PaymentStatus::Declined, Some(code), None),
+            let (status, code, reference) = match state
+                .provider
+                .lookup(&payment.idempotency_key)
+                .await
+            {
+                Ok(Some(ProviderOutcome::Approved { reference })) => {
+                    (PaymentStatus::Succeeded, None, Some(reference))
+                }
+                Ok(Some(ProviderOutcome::Declined { code })) => {
+                    (PaymentStatus::Declined, Some(code), None)
+                }
                 Ok(None) => (PaymentStatus::Failed, Some("provider_timeout"), None),
                 Err(err) => {
                     tracing::warn!(payment_id = %payment.id, error = %err, "provider lookup failed");
                     continue;
                 }
             };
-            if let Err(err) = store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await {
+            if let Err(err) =
+                store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await
+            {
                 tracing::warn!(payment_id = %payment.id, error = %err, "settling a stale payment failed");
             } else {
                 tracing::info!(payment_id = %payment.id, status = status.as_str(), "stale payment settled");

@@ -76,7 +76,11 @@ impl From<&Payment> for PaymentView {
 }
 
 /// The owner's payment; anyone else gets the same 404 as for a missing one.
-async fn show(State(state): State<PaymentState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> Result<Json<PaymentView>, ApiError> {
+async fn show(
+    State(state): State<PaymentState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
     match store::find_by_id(&state.db, &id).await? {
         Some(payment) if payment.user_id == user.sub => Ok(Json(PaymentView::from(&payment))),
         _ => Err(ApiError::NotFound(format!("no payment {id}"))),

@@ -80,7 +80,11 @@ pub async fn insert_voided(db: &Db, key: &str) -> Result<Option<Payment>, ApiErr
     insert(db, &new, PaymentStatus::Voided).await
 }
 
-async fn insert(db: &Db, new: &NewCharge, status: PaymentStatus) -> Result<Option<Payment>, ApiError> {
+async fn insert(
+    db: &Db,
+    new: &NewCharge,
+    status: PaymentStatus,
+) -> Result<Option<Payment>, ApiError> {
     let now = now_ms();
     let payment = Payment {
         id: uuid::Uuid::now_v7().to_string(),
@@ -97,20 +101,22 @@ async fn insert(db: &Db, new: &NewCharge, status: PaymentStatus) -> Result<Optio
         created_at: now,
         updated_at: now,
     };
-    let result = sqlx::query(&format!("INSERT INTO payments ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)"))
-        .bind(&payment.id)
-        .bind(&payment.idempotency_key)
-        .bind(&payment.request_hash)
-        .bind(&payment.user_id)
-        .bind(&payment.order_id)
-        .bind(payment.amount)
-        .bind(&payment.currency)
-        .bind(&payment.method)
-        .bind(status.as_str())
-        .bind(now)
-        .bind(now)
-        .execute(&db.pool)
-        .await;
+    let result = sqlx::query(&format!(
+        "INSERT INTO payments ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)"
+    ))
+    .bind(&payment.id)
+    .bind(&payment.idempotency_key)
+    .bind(&payment.request_hash)
+    .bind(&payment.user_id)
+    .bind(&payment.order_id)
+    .bind(payment.amount)
+    .bind(&payment.currency)
+    .bind(&payment.method)
+    .bind(status.as_str())
+    .bind(now)
+    .bind(now)
+    .execute(&db.pool)
+    .await;
     match result {
         Ok(_) => Ok(Some(payment)),
         Err(err) if is_unique_violation(&err) => Ok(None),
@@ -119,18 +125,32 @@ async fn insert(db: &Db, new: &NewCharge, status: PaymentStatus) -> Result<Optio
 }
 
 pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<Payment>, ApiError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE idempotency_key = ?")).bind(key).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE idempotency_key = ?"
+    ))
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<Payment>, ApiError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = ?")).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// Processing → a final state; false if something else finished it first.
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn finish(db: &Db, id: &str, status: PaymentStatus, failure_code: Option<&str>, provider_ref: Option<&str>) -> Result<bool, ApiError> {
+pub async fn finish(
+    db: &Db,
+    id: &str,
+    status: PaymentStatus,
+    failure_code: Option<&str>,
+    provider_ref: Option<&str>,
+) -> Result<bool, ApiError> {
     let done = sqlx::query("UPDATE payments SET status = ?, failure_code = ?, provider_ref = ?, updated_at = ? WHERE id = ? AND status = 'processing'")
         .bind(status.as_str())
         .bind(failure_code.map(str::to_string))
@@ -144,10 +164,12 @@ pub async fn finish(db: &Db, id: &str, status: PaymentStatus, failure_code: Opti
 
 /// Payments stuck `processing` since before `before_ms` (their request died mid-call).
 pub async fn stale_processing(db: &Db, before_ms: i64) -> Result<Vec<Payment>, ApiError> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE status = 'processing' AND updated_at < ? LIMIT 200"))
-        .bind(before_ms)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE status = 'processing' AND updated_at < ? LIMIT 200"
+    ))
+    .bind(before_ms)
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -160,10 +182,12 @@ pub struct Refund {
 }
 
 pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, ApiError> {
-    let row = sqlx::query("SELECT id, idempotency_key, payment_id, amount FROM refunds WHERE idempotency_key = ?")
-        .bind(key)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, idempotency_key, payment_id, amount FROM refunds WHERE idempotency_key = ?",
+    )
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(Refund {
         id: row.try_get("id")?,
@@ -175,7 +199,12 @@ pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, Ap
 
 /// Succeeded → refunded plus the refund row, in one transaction. `Ok(None)` when the payment
 /// was not in a refundable state (already refunded under another key, or never succeeded).
-pub async fn record_refund(db: &Db, payment: &Payment, key: &str, provider_ref: &str) -> Result<Option<Refund>, ApiError> {
+pub async fn record_refund(
+    db: &Db,
+    payment: &Payment,
+    key: &str,
+    provider_ref: &str,
+) -> Result<Option<Refund>, ApiError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let now = now_ms();
     let flipped = sqlx::query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'succeeded'")
@@ -187,7 +216,12 @@ pub async fn record_refund(db: &Db, payment: &Payment, key: &str, provider_ref: 
         tx.rollback().await?;
         return Ok(None);
     }
-    let refund = Refund { id: uuid::Uuid::now_v7().to_string(), idempotency_key: key.to_string(), payment_id: payment.id.clone(), amount: payment.amount };
+    let refund = Refund {
+        id: uuid::Uuid::now_v7().to_string(),
+        idempotency_key: key.to_string(),
+        payment_id: payment.id.clone(),
+        amount: payment.amount,
+    };
     sqlx::query("INSERT INTO refunds (id, idempotency_key, payment_id, amount, provider_ref, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(&refund.id)
         .bind(&refund.idempotency_key)
