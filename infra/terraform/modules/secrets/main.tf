@@ -1,6 +1,8 @@
 # One Secrets Manager secret per service, wayfare/<env>/<service>, whose JSON keys are the
 # environment variables the service reads (WAYFARE_DATABASE_URL, WAYFARE_REDIS_URL, and for auth
-# WAYFARE_JWT_SIGNING_KEY, WAYFARE_ADMIN_EMAIL and WAYFARE_ADMIN_PASSWORD, for payment WAYFARE_PAYMENT_PROVIDER_KEY).
+# WAYFARE_JWT_SIGNING_KEY, WAYFARE_ADMIN_EMAIL and WAYFARE_ADMIN_PASSWORD, for payment
+# WAYFARE_PAYMENT_PROVIDER_KEY, and for catalog/order/payment/flight/booking/admin the shared
+# WAYFARE_SERVICE_KEY that signs /internal calls).
 #
 # Terraform creates only the containers, the key, the policies and the roles: the values are
 # written by the seeding runbook in infra/README.md, so no service credential sits in state.
