@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod identity;
 pub mod metrics;
 pub mod server;

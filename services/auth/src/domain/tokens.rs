@@ -5,7 +5,6 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, Header};
 use rand::RngCore;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use wayfare_chassis::identity::{Claims, Role};
 
 use super::keys::SigningKeys;
@@ -56,8 +55,5 @@ pub fn new_refresh_token() -> String {
 
 /// What is stored: the SHA-256 of the token (a fast hash is right for 256 random bits).
 pub fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    wayfare_chassis::idempotency::sha256_hex(token.as_bytes())
 }

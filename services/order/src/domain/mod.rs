@@ -5,7 +5,6 @@ pub mod cart;
 pub mod saga;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use wayfare_chassis::db::rfc3339;
 use wayfare_chassis::ApiError;
 
@@ -158,29 +157,10 @@ pub fn parse_payment_method(method: &str) -> Result<String, ApiError> {
     Ok(method.to_string())
 }
 
-pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ApiError> {
-    let key = raw
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            ApiError::BadRequest("the Idempotency-Key header is required for checkout".into())
-        })?;
-    if key.len() > 255 {
-        return Err(ApiError::validation(
-            "Idempotency-Key",
-            "must be at most 255 characters",
-        ));
-    }
-    Ok(key.to_string())
-}
-
 /// What makes two checkouts "the same request": method and items (sorted).
 pub fn request_hash(payment_method: &str, items: &[(String, i64)]) -> String {
     let mut items = items.to_vec();
     items.sort();
     let canonical = serde_json::to_string(&(payment_method, items)).expect("serialisable");
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    wayfare_chassis::idempotency::sha256_hex(canonical.as_bytes())
 }

@@ -205,9 +205,7 @@ async fn checkout(
     headers: HeaderMap,
     Json(body): Json<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
-    let key = domain::parse_idempotency_key(
-        headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
-    )?;
+    let key = wayfare_chassis::idempotency::key_from_headers(&headers)?;
     let payment_method = domain::parse_payment_method(&body.payment_method)?;
     let (items, from_cart) = match body.items {
         Some(items) => {

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use wayfare_chassis::idempotency::{key_from_headers as idempotency_key, sha256_hex};
 use wayfare_chassis::identity::ServiceCaller;
 use wayfare_chassis::{ApiError, Json};
 
@@ -30,22 +30,6 @@ pub fn router(state: PaymentState) -> Router {
         .with_state(state)
 }
 
-pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::BadRequest("the Idempotency-Key header is required".into()))?;
-    if key.len() > 255 {
-        return Err(ApiError::validation(
-            "Idempotency-Key",
-            "must be at most 255 characters",
-        ));
-    }
-    Ok(key.to_string())
-}
-
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChargeRequest {
@@ -62,10 +46,7 @@ impl ChargeRequest {
             "{}\n{}\n{}\n{}\n{}",
             self.user_id, self.order_id, self.amount, self.currency, self.payment_method
         );
-        Sha256::digest(canonical.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        sha256_hex(canonical.as_bytes())
     }
 }
 
