@@ -82,9 +82,69 @@ async fn search_and_category_filter() {
     let books = app.all_pages("&category=books", 3).await;
     assert!(books.len() >= 6);
     assert!(books.iter().all(|p| p["category"] == "books"));
-    // Wildcards in the query are literal.
-    assert!(app.all_pages("&q=%25%25%25", 10).await.is_empty());
+    // Wildcards are not words: nothing searchable is a 422 naming q.
+    let r = app.get("/api/catalog/products?q=%25%25%25", None).await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["field"], "q");
+    app.get("/api/catalog/products?q=tv", None)
+        .await
+        .assert_problem(422, "validation_failed");
     assert!(app.all_pages("&q=zzzz-no-such-thing", 10).await.is_empty());
+}
+
+#[tokio::test]
+async fn search_matches_words_by_prefix_in_any_case_and_follows_edits() {
+    let app = spawn_app().await;
+    let names = |items: Vec<serde_json::Value>| -> Vec<String> {
+        items
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(app.all_pages("&q=HEADPHONES", 10).await),
+        ["Aurora Noise-Cancelling Headphones"]
+    );
+    assert_eq!(
+        names(app.all_pages("&q=noise%20headph", 10).await),
+        ["Aurora Noise-Cancelling Headphones"]
+    );
+    assert_eq!(
+        names(app.all_pages("&q=2%20person%20tent", 10).await),
+        ["Ultralight 2-Person Tent"]
+    );
+    // Words are all required, in the name or the description.
+    assert_eq!(
+        names(app.all_pages("&q=espresso%20grinder", 10).await),
+        ["Barista Pro Espresso Machine"]
+    );
+    assert!(app
+        .all_pages("&q=espresso%20headphones", 10)
+        .await
+        .is_empty());
+
+    let admin = app.admin().await;
+    let kettle = app.all_pages("&q=espresso", 10).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let renamed = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/catalog/products/{kettle}"),
+            &json!({"name": "Moka Pot Deluxe", "description": "Stovetop coffee."}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(
+        names(app.all_pages("&q=moka", 10).await),
+        ["Moka Pot Deluxe"]
+    );
+    assert!(
+        app.all_pages("&q=barista", 10).await.is_empty(),
+        "the old words are gone from the index"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +201,7 @@ async fn customers_get_403_on_admin_routes_and_nothing_changes() {
     let product = app.first_product().await;
     let id = product["id"].as_str().unwrap();
     let create = app
-        .post("/api/catalog/products", &json!({"sku": "X-1", "name": "X", "price": 1, "currency": "USD", "stock": 1, "category": "books"}), Some(&customer.access))
+        .post("/api/catalog/products", &json!({"sku": "X-1", "name": "Xylophone", "price": 1, "currency": "USD", "stock": 1, "category": "books"}), Some(&customer.access))
         .await;
     create.assert_problem(403, "forbidden");
     let patch = app
@@ -179,7 +239,7 @@ async fn customers_get_403_on_admin_routes_and_nothing_changes() {
         "unchanged"
     );
     assert!(app
-        .all_pages("&q=X", 100)
+        .all_pages("&q=xylophone", 100)
         .await
         .iter()
         .all(|p| p["sku"] != "X-1"));

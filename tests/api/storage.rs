@@ -127,7 +127,7 @@ async fn products_insert_update_and_page_identically() {
     for sort in [Sort::Name, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest] {
         let mut seen = Vec::new();
         let mut query = ListQuery {
-            text: None,
+            words: Vec::new(),
             category: None,
             sort,
             limit: 2,
@@ -152,7 +152,7 @@ async fn products_insert_update_and_page_identically() {
     let (page, _) = store::list_products(
         &db,
         &ListQuery {
-            text: Some("Oth".into()),
+            words: vec!["oth".into()],
             category: None,
             sort: Sort::Name,
             limit: 50,

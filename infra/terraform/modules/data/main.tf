@@ -109,6 +109,9 @@ module "mysql" {
     { name = "collation_server", value = "utf8mb4_0900_ai_ci" },
     { name = "slow_query_log", value = "1" },
     { name = "long_query_time", value = "1" },
+    # catalog keeps its search index with triggers; with binary logging on, a non-SUPER user
+    # may create triggers only when this is set.
+    { name = "log_bin_trust_function_creators", value = "1" },
   ]
 
   tags = var.tags

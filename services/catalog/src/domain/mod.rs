@@ -180,7 +180,8 @@ pub const MAX_LIMIT: u32 = 100;
 /// A checked listing request.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
-    pub text: Option<String>,
+    /// Search words, all required (empty: no search); see [`search_words`].
+    pub words: Vec<String>,
     pub category: Option<String>,
     pub sort: Sort,
     pub limit: u32,
@@ -206,19 +207,23 @@ impl ListQuery {
                     CatalogError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))
                 })?,
         };
-        let text = q
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        let text = q.map(str::trim).filter(|s| !s.is_empty());
+        if text.is_some_and(|t| t.chars().count() > 100) {
             return Err(CatalogError::invalid("q", "must be at most 100 characters"));
+        }
+        let words = text.map(search_words).unwrap_or_default();
+        if text.is_some() && words.is_empty() {
+            return Err(CatalogError::invalid(
+                "q",
+                format!("search for words of at least {MIN_WORD_CHARS} letters or digits"),
+            ));
         }
         let after = cursor
             .filter(|c| !c.is_empty())
             .map(|c| Cursor::decode(c, sort))
             .transpose()?;
         Ok(Self {
-            text,
+            words,
             category: category
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -230,9 +235,66 @@ impl ListQuery {
     }
 }
 
+/// Shorter words are not searched: MySQL's full-text index (innodb_ft_min_token_size = 3)
+/// does not hold them, and both backends must answer alike.
+pub const MIN_WORD_CHARS: usize = 3;
+
+/// Words too common to search for (InnoDB's default full-text stopwords, never indexed there).
+const STOPWORDS: &[&str] = &[
+    "about", "are", "com", "for", "from", "how", "the", "that", "this", "was", "what", "when",
+    "where", "who", "will", "with", "und", "www",
+];
+
+/// The words of a search: lower-case alphanumeric runs (the split the full-text indexes make)
+/// of at least [`MIN_WORD_CHARS`], without stopwords or repeats, at most eight.
+pub fn search_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        let word = word.to_lowercase();
+        if word.chars().count() >= MIN_WORD_CHARS
+            && !STOPWORDS.contains(&word.as_str())
+            && !words.contains(&word)
+        {
+            words.push(word);
+        }
+    }
+    words.truncate(8);
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_words_split_like_the_indexes() {
+        assert_eq!(
+            search_words("Noise-Cancelling  HEADPHONES"),
+            ["noise", "cancelling", "headphones"]
+        );
+        assert_eq!(
+            search_words("2 person tent for the road"),
+            ["person", "tent", "road"]
+        );
+        assert_eq!(search_words("%%% _ !"), Vec::<String>::new());
+        assert_eq!(search_words("tent tent Tent"), ["tent"]);
+        assert_eq!(
+            search_words("aaa bbb ccc ddd eee fff ggg hhh iii jjj").len(),
+            8
+        );
+    }
+
+    #[test]
+    fn a_search_without_searchable_words_is_rejected() {
+        assert!(ListQuery::parse(Some("tv"), None, None, None, None).is_err());
+        assert!(ListQuery::parse(Some("%%%"), None, None, None, None).is_err());
+        assert_eq!(
+            ListQuery::parse(Some("4k tv camera"), None, None, None, None)
+                .unwrap()
+                .words,
+            ["camera"]
+        );
+    }
 
     #[test]
     fn cursor_round_trips_and_is_bound_to_its_sort() {

@@ -16,4 +16,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("0002_stock_reservations.sqlite.sql"),
         mysql: include_str!("0002_stock_reservations.mysql.sql"),
     },
+    Migration {
+        version: 3,
+        name: "product_search",
+        sqlite: include_str!("0003_product_search.sqlite.sql"),
+        mysql: include_str!("0003_product_search.mysql.sql"),
+    },
 ];

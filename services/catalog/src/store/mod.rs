@@ -5,7 +5,7 @@ pub mod reservations;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use wayfare_chassis::db::{now_ms, rfc3339, Db};
+use wayfare_chassis::db::{now_ms, rfc3339, Db, Dialect};
 use wayfare_chassis::error::is_unique_violation;
 
 use crate::domain::{Category, Cursor, CursorKey, ListQuery, Product, Sort};
@@ -78,18 +78,31 @@ pub async fn list_products(
         sql.push_str(" AND category_id = ?");
         binds.push(Bind::Text(category.clone()));
     }
-    if let Some(text) = &query.text {
-        // '!' escapes LIKE wildcards on both SQLite and MySQL (backslash means different
-        // things in their string literals).
-        let pattern = format!(
-            "%{}%",
-            text.replace('!', "!!")
-                .replace('%', "!%")
-                .replace('_', "!_")
-        );
-        sql.push_str(" AND (name LIKE ? ESCAPE '!' OR description LIKE ? ESCAPE '!')");
-        binds.push(Bind::Text(pattern.clone()));
-        binds.push(Bind::Text(pattern));
+    if !query.words.is_empty() {
+        // Every word is a required prefix match in the name or the description.
+        match db.dialect {
+            Dialect::Sqlite => {
+                // FTS5 with each word quoted (words are alphanumeric, so quoting is safe).
+                let expression = query
+                    .words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                sql.push_str(" AND rowid IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)");
+                binds.push(Bind::Text(expression));
+            }
+            Dialect::MySql => {
+                let expression = query
+                    .words
+                    .iter()
+                    .map(|w| format!("+{w}*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                sql.push_str(" AND id IN (SELECT product_id FROM products_search WHERE MATCH (body) AGAINST (? IN BOOLEAN MODE))");
+                binds.push(Bind::Text(expression));
+            }
+        }
     }
     let (column, descending) = match query.sort {
         Sort::Name => ("name", false),
