@@ -35,23 +35,28 @@ pub struct ServiceContext {
 }
 
 impl ServiceContext {
-    /// A client for another service, with the configured timeouts.
+    /// A client for another service's public API, with the configured timeout.
     pub fn client_for(&self, upstream: &'static str) -> anyhow::Result<client::ServiceClient> {
-        let url =
-            self.settings.upstreams.get(upstream).ok_or_else(|| {
-                anyhow::anyhow!("WAYFARE_{}_URL is not set", upstream.to_uppercase())
-            })?;
-        let policy = client::ClientPolicy {
-            timeout: Duration::from_millis(self.settings.http.client_timeout_ms),
-            ..Default::default()
-        };
-        Ok(client::ServiceClient::new(upstream, url, policy))
+        self.client_with_timeout(
+            upstream,
+            Duration::from_millis(self.settings.http.client_timeout_ms),
+        )
     }
 
     /// A client for `upstream`'s internal API, signing calls as `caller`, with `timeout`.
     pub fn internal_client(
         &self,
         caller: &'static str,
+        upstream: &'static str,
+        timeout: Duration,
+    ) -> anyhow::Result<client::ServiceClient> {
+        Ok(self
+            .client_with_timeout(upstream, timeout)?
+            .with_identity(self.identity(caller)?))
+    }
+
+    fn client_with_timeout(
+        &self,
         upstream: &'static str,
         timeout: Duration,
     ) -> anyhow::Result<client::ServiceClient> {
@@ -63,7 +68,7 @@ impl ServiceContext {
             timeout,
             ..Default::default()
         };
-        Ok(client::ServiceClient::new(upstream, url, policy).with_identity(self.identity(caller)?))
+        Ok(client::ServiceClient::new(upstream, url, policy))
     }
 
     /// This service's identity for internal calls (see [`identity::ServiceIdentity`]).

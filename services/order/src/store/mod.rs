@@ -72,23 +72,42 @@ pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, ApiErr
     Ok(Some(()))
 }
 
-async fn with_lines(db: &Db, mut order: Order) -> Result<Order, ApiError> {
-    let rows = sqlx::query("SELECT product_id, name, unit_price, quantity FROM order_lines WHERE order_id = ? ORDER BY product_id")
-        .bind(&order.id)
-        .fetch_all(&db.pool)
-        .await?;
-    order.lines = rows
-        .iter()
-        .map(|r| {
-            Ok(OrderLine {
+async fn with_lines(db: &Db, order: Order) -> Result<Order, ApiError> {
+    let mut orders = with_lines_all(db, vec![order]).await?;
+    Ok(orders.remove(0))
+}
+
+/// Loads the lines of many orders in one query.
+async fn with_lines_all(db: &Db, mut orders: Vec<Order>) -> Result<Vec<Order>, ApiError> {
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let placeholders = vec!["?"; orders.len()].join(", ");
+    let sql = format!(
+        "SELECT order_id, product_id, name, unit_price, quantity FROM order_lines WHERE order_id IN ({placeholders}) ORDER BY order_id, product_id"
+    );
+    let mut query = sqlx::query(&sql);
+    for order in &orders {
+        query = query.bind(order.id.clone());
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    let mut lines: std::collections::HashMap<String, Vec<OrderLine>> =
+        std::collections::HashMap::new();
+    for r in &rows {
+        lines
+            .entry(r.try_get("order_id")?)
+            .or_default()
+            .push(OrderLine {
                 product_id: r.try_get("product_id")?,
                 name: r.try_get("name")?,
                 unit_price: r.try_get("unit_price")?,
                 quantity: r.try_get("quantity")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(order)
+            });
+    }
+    for order in &mut orders {
+        order.lines = lines.remove(&order.id).unwrap_or_default();
+    }
+    Ok(orders)
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, ApiError> {
@@ -142,11 +161,8 @@ pub async fn list_for_user(
                 .await?
         }
     };
-    let mut orders = Vec::with_capacity(rows.len());
-    for row in &rows {
-        orders.push(with_lines(db, from_row(row)?).await?);
-    }
-    Ok(orders)
+    let orders = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    with_lines_all(db, orders).await
 }
 
 /// Moves an order from `from` to `to`; false if it was not in `from` any more.
@@ -184,9 +200,6 @@ pub async fn stale(
         .bind(limit)
         .fetch_all(&db.pool)
         .await?;
-    let mut orders = Vec::with_capacity(rows.len());
-    for row in &rows {
-        orders.push(with_lines(db, from_row(row)?).await?);
-    }
-    Ok(orders)
+    let orders = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    with_lines_all(db, orders).await
 }
