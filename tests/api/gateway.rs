@@ -206,3 +206,68 @@ async fn a_down_upstream_is_a_fast_503_and_trips_the_breaker() {
         reply.status
     );
 }
+
+#[tokio::test]
+async fn the_gateway_serves_the_merged_openapi_document() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/auth/signup",
+        "/api/auth/login",
+        "/api/auth/me",
+        "/api/catalog/products",
+        "/api/catalog/products/{id}",
+        "/api/cart/items/{product_id}",
+        "/api/orders",
+        "/api/orders/{id}/cancel",
+        "/api/payments/{id}",
+    ] {
+        assert!(paths.contains_key(path), "{path} documented");
+    }
+    assert!(
+        paths.keys().all(|p| !p.starts_with("/internal")),
+        "internal APIs stay out of the public document"
+    );
+    for schema in [
+        "Problem",
+        "Product",
+        "OrderView",
+        "CheckoutRequest",
+        "TokenPair",
+    ] {
+        assert!(
+            doc.body["components"]["schemas"].get(schema).is_some(),
+            "{schema} schema"
+        );
+    }
+    assert!(doc.body["components"]["securitySchemes"]
+        .get("bearer")
+        .is_some());
+    assert!(
+        doc.body["info"].get("x-unavailable-services").is_none(),
+        "{}",
+        doc.body["info"]
+    );
+}
+
+#[tokio::test]
+async fn framework_errors_are_problems_too() {
+    let app = spawn_app().await;
+    let user = app.customer().await;
+    // A query that does not parse (limit is a number), and a wrong method.
+    app.get("/api/orders?limit=many", Some(&user.access))
+        .await
+        .assert_problem(400, "bad_request");
+    let wrong_method = app
+        .send_json(
+            reqwest::Method::DELETE,
+            "/api/catalog/categories",
+            &serde_json::json!({}),
+            None,
+        )
+        .await;
+    wrong_method.assert_problem(405, "method_not_allowed");
+}

@@ -101,8 +101,8 @@ impl ApiError {
     }
 }
 
-/// The wire shape of a problem.
-#[derive(Debug, Serialize, serde::Deserialize)]
+/// The wire shape of a problem (`application/problem+json`).
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: String,

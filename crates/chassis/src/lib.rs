@@ -14,6 +14,7 @@ pub mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod metrics;
+pub mod openapi;
 pub mod server;
 pub mod telemetry;
 

@@ -108,6 +108,7 @@ pub fn service_router(api: Router, health: Health, stack: StackSettings) -> Rout
             limit_and_timeout,
         ))
         .layer(DefaultBodyLimit::max(stack.body_limit_bytes))
+        .layer(middleware::from_fn(framework_errors_as_problems))
         .layer(middleware::from_fn_with_state(stack, request_context))
 }
 
@@ -219,6 +220,61 @@ async fn request_context(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// Errors the framework answers by itself (an unmatched path, a wrong method, a query or path
+/// that does not parse) come as plain text or an empty body; turn them into problem+json like
+/// every other error.
+async fn framework_errors_as_problems(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    if is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).trim().to_string();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    };
+    let problem = crate::error::Problem {
+        type_: format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: if detail.is_empty() || status.is_server_error() {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            detail
+        },
+        code: code.to_string(),
+        field: None,
+        request_id: current_request_id(),
+    };
+    let mut converted = problem.into_response_with(status);
+    // Keep headers such as Allow (405) and Retry-After.
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            converted.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    converted
 }
 
 /// A route label that a handler not matched by a path template (the gateway's proxy) puts in

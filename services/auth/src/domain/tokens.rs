@@ -9,7 +9,7 @@ use wayfare_chassis::identity::{Claims, Role};
 
 use super::keys::SigningKeys;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,

@@ -8,8 +8,11 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use wayfare_chassis::db::{now_ms, rfc3339, Db};
+use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, Role, TokenVerifier};
+use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::Json;
 
 use crate::config::AuthConfig;
@@ -42,16 +45,24 @@ pub fn router(state: AuthState) -> Router {
         .route("/api/auth/me", get(me))
         .route("/.well-known/jwks.json", get(jwks))
         .with_state(state)
+        .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignupRequest {
+    /// Normalised to lower case.
+    #[schema(
+        pattern = r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        max_length = 254
+    )]
     pub email: String,
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -73,6 +84,7 @@ impl From<&User> for UserView {
 }
 
 #[tracing::instrument(skip_all)]
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest, responses((status = 201, description = "Account created", body = UserView), (status = 409, description = "E-mail taken", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 async fn signup(
     State(state): State<AuthState>,
     Json(body): Json<SignupRequest>,
@@ -104,13 +116,14 @@ pub async fn create_user(
     store::insert_user(db, email.as_str(), name.as_str(), &hash, role).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[tracing::instrument(skip_all)]
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Tokens", body = TokenPair), (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")))]
 async fn login(
     State(state): State<AuthState>,
     Json(body): Json<LoginRequest>,
@@ -174,7 +187,7 @@ async fn issue_pair(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -182,6 +195,7 @@ pub struct RefreshRequest {
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
 /// client misbehaves): the whole family is revoked, so the thief's copy dies too.
 #[tracing::instrument(skip_all)]
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new token pair; the presented refresh token is spent", body = TokenPair), (status = 401, description = "Unknown, expired, revoked or reused token", body = Problem, content_type = "application/problem+json")))]
 async fn refresh(
     State(state): State<AuthState>,
     Json(body): Json<RefreshRequest>,
@@ -210,6 +224,7 @@ async fn refresh(
 
 /// Ends the session the refresh token belongs to. Always 204, so it reveals nothing.
 #[tracing::instrument(skip_all)]
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest, responses((status = 204, description = "Session ended")))]
 async fn logout(
     State(state): State<AuthState>,
     Json(body): Json<RefreshRequest>,
@@ -222,6 +237,7 @@ async fn logout(
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %claims.sub))]
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The caller", body = UserView), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 async fn me(
     State(state): State<AuthState>,
     AuthUser(claims): AuthUser,
@@ -236,9 +252,20 @@ async fn me(
     Ok(Json(UserView::from(&user)))
 }
 
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", responses((status = 200, description = "Public signing keys (JWKS)", body = Object)))]
 async fn jwks(State(state): State<AuthState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
         axum::Json(state.keys.jwks.clone()),
     )
 }
+
+/// auth's public API, served at `/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wayfare auth", description = "Accounts, login and tokens."),
+    paths(signup, login, refresh, logout, me, jwks),
+    modifiers(&BearerAuth, &CommonResponses),
+    tags((name = "auth", description = "Accounts and tokens"))
+)]
+pub struct ApiDoc;

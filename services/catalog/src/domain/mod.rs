@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Product {
     pub id: String,
     pub sku: String,
@@ -25,7 +25,7 @@ pub struct Product {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Category {
     pub id: String,
     pub name: String,
@@ -110,7 +110,7 @@ pub fn parse_image_url(raw: &str) -> Result<String, CatalogError> {
 
 /// How a listing is ordered; each has a unique total order (ties broken by id) so keyset
 /// pagination never skips or repeats a product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     Name,

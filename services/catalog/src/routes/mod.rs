@@ -10,9 +10,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use wayfare_chassis::cache::Cache;
 use wayfare_chassis::db::Db;
+use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AdminUser, InternalGuard, TokenVerifier};
+use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::Json;
 
 use crate::domain::{self, Category, ListQuery, Product};
@@ -56,24 +59,35 @@ pub fn router(state: CatalogState) -> Router {
         .route("/api/catalog/categories", get(list_categories))
         .with_state(state.clone())
         .merge(internal::router(state))
+        .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Search words (3+ letters each, all required, prefix match).
+    #[param(pattern = "[A-Za-z0-9]{3}", max_length = 100)]
     q: Option<String>,
+    /// Category id, e.g. `books`.
     category: Option<String>,
+    /// `name` (default), `price_asc`, `price_desc` or `newest`.
+    #[param(inline, value_type = Option<crate::domain::Sort>)]
     sort: Option<String>,
+    /// 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
 #[tracing::instrument(skip(state))]
+#[utoipa::path(get, path = "/api/catalog/products", tag = "catalog", params(ListParams), responses((status = 200, description = "A page of active products", body = Page<Product>), (status = 400, description = "Bad cursor", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json")))]
 async fn list_products(
     State(state): State<CatalogState>,
     Query(p): Query<ListParams>,
@@ -115,6 +129,7 @@ async fn load_product(state: &CatalogState, id: &str) -> Result<Option<Product>,
 }
 
 #[tracing::instrument(skip(state))]
+#[utoipa::path(get, path = "/api/catalog/products/{id}", tag = "catalog", params(("id" = String, Path, description = "Product id")), responses((status = 200, description = "The product", body = Product), (status = 404, description = "No such product for sale", body = Problem, content_type = "application/problem+json")))]
 async fn get_product(
     State(state): State<CatalogState>,
     Path(id): Path<String>,
@@ -126,6 +141,7 @@ async fn get_product(
 }
 
 #[tracing::instrument(skip(state))]
+#[utoipa::path(get, path = "/api/catalog/categories", tag = "catalog", responses((status = 200, description = "Every category", body = Page<Category>)))]
 async fn list_categories(
     State(state): State<CatalogState>,
 ) -> Result<Json<Page<Category>>, CatalogError> {
@@ -151,19 +167,28 @@ async fn list_categories(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     sku: String,
+    #[schema(pattern = r"\S", max_length = 200)]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     description: String,
+    /// Minor units (cents).
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     price: i64,
+    #[schema(pattern = "^[A-Z]{3}$")]
     currency: String,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     stock: i64,
+    /// A category id (GET /api/catalog/categories).
     category: String,
     #[serde(default = "default_true")]
     active: bool,
+    #[schema(pattern = "^(https?://|/)", max_length = 500)]
     image_url: Option<String>,
 }
 
@@ -182,6 +207,7 @@ async fn checked_category(db: &Db, category: &str) -> Result<String, CatalogErro
 }
 
 #[tracing::instrument(skip(state, body), fields(admin = %admin.sub))]
+#[utoipa::path(post, path = "/api/catalog/products", tag = "catalog", security(("bearer" = [])), request_body = CreateProduct, responses((status = 201, description = "Created", body = Product), (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Duplicate SKU", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 async fn create_product(
     State(state): State<CatalogState>,
     AdminUser(admin): AdminUser,
@@ -207,16 +233,22 @@ async fn create_product(
     Ok((StatusCode::CREATED, Json(product)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
+    #[schema(pattern = r"\S", max_length = 200)]
     name: Option<String>,
+    #[schema(max_length = 5000)]
     description: Option<String>,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     price: Option<i64>,
+    #[schema(pattern = "^[A-Z]{3}$")]
     currency: Option<String>,
     category: Option<String>,
     active: Option<bool>,
+    /// `null` removes the image; absent leaves it.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>, pattern = "^(https?://|/)", max_length = 500)]
     image_url: Option<Option<String>>,
 }
 
@@ -232,6 +264,7 @@ mod double_option {
 }
 
 #[tracing::instrument(skip(state, body), fields(admin = %admin.sub))]
+#[utoipa::path(patch, path = "/api/catalog/products/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), request_body = UpdateProduct, responses((status = 200, description = "Updated", body = Product), (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 async fn update_product(
     State(state): State<CatalogState>,
     AdminUser(admin): AdminUser,
@@ -271,13 +304,15 @@ async fn update_product(
     Ok(Json(product))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetStock {
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     stock: i64,
 }
 
 #[tracing::instrument(skip(state, body), fields(admin = %admin.sub))]
+#[utoipa::path(put, path = "/api/catalog/products/{id}/stock", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), request_body = SetStock, responses((status = 200, description = "Updated", body = Product), (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid stock", body = Problem, content_type = "application/problem+json")))]
 async fn set_stock(
     State(state): State<CatalogState>,
     AdminUser(admin): AdminUser,
@@ -294,3 +329,14 @@ async fn set_stock(
     state.cache.delete(&product_key(&id)).await;
     Ok(Json(product))
 }
+
+/// catalog's public API, served at `/openapi.json` (the internal reservation API is not part
+/// of it).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wayfare catalog", description = "Products, categories and stock."),
+    paths(list_products, get_product, list_categories, create_product, update_product, set_stock),
+    modifiers(&BearerAuth, &CommonResponses),
+    tags((name = "catalog", description = "Products and categories"))
+)]
+pub struct ApiDoc;

@@ -41,6 +41,7 @@ pub fn router(state: GatewayState, web: WebSettings) -> Router {
         .route("/api", any(proxy))
         .route("/api/{*rest}", any(proxy))
         .route("/.well-known/jwks.json", any(proxy))
+        .route("/openapi.json", axum::routing::get(merged_openapi))
         .route("/internal", any(not_routed))
         .route("/internal/{*rest}", any(not_routed))
         .with_state(state);
@@ -100,6 +101,36 @@ fn security_headers(router: Router) -> Router {
             HeaderValue::from_static(value),
         ))
     })
+}
+
+/// The whole public API: every reachable service's `/openapi.json`, merged. Services that do
+/// not answer are listed under `info.x-unavailable-services` rather than failing the request.
+async fn merged_openapi(State(state): State<GatewayState>) -> axum::Json<serde_json::Value> {
+    let mut upstreams: Vec<_> = state.upstreams.iter().collect();
+    upstreams.sort_by_key(|(name, _)| **name);
+    let fetches = upstreams.into_iter().map(|(name, client)| async move {
+        (
+            *name,
+            client.get_json::<serde_json::Value>("/openapi.json").await,
+        )
+    });
+    let mut parts = Vec::new();
+    let mut unavailable = Vec::new();
+    for (name, result) in futures::future::join_all(fetches).await {
+        match result {
+            Ok(doc) => parts.push(doc),
+            Err(err) => {
+                tracing::warn!(upstream = name, error = %err, "OpenAPI document unavailable");
+                unavailable.push(name);
+            }
+        }
+    }
+    let base = wayfare_chassis::openapi::base_document("Wayfare API", env!("CARGO_PKG_VERSION"));
+    let mut doc = wayfare_chassis::openapi::merge(base, parts);
+    if !unavailable.is_empty() {
+        doc["info"]["x-unavailable-services"] = serde_json::json!(unavailable);
+    }
+    axum::Json(doc)
 }
 
 async fn not_routed() -> ApiError {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use wayfare_chassis::db::rfc3339;
 use wayfare_chassis::ApiError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Created; the saga (or the reconciler) has not settled it yet.
@@ -82,7 +82,7 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct OrderLineView {
     pub product_id: String,
     pub name: String,
@@ -91,7 +91,7 @@ pub struct OrderLineView {
     pub line_total: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct OrderView {
     pub id: String,
     pub status: OrderStatus,

@@ -12,8 +12,11 @@ use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, TokenVerifier};
+use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::{ApiError, Json};
 
 use crate::domain::cart::{Cart, CartStore};
@@ -48,11 +51,12 @@ pub fn router(state: OrderState) -> Router {
         .route("/api/orders/{id}", get(show_order))
         .route("/api/orders/{id}/cancel", post(cancel_order))
         .with_state(state)
+        .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
 // ------------------------------------------------------------------------------------ cart
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CartLineView {
     pub product_id: String,
     pub quantity: i64,
@@ -66,7 +70,7 @@ pub struct CartLineView {
     pub in_stock: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CartView {
     pub items: Vec<CartLineView>,
     /// Sum over available lines.
@@ -118,6 +122,7 @@ async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError
     })
 }
 
+#[utoipa::path(get, path = "/api/cart", tag = "cart", security(("bearer" = [])), responses((status = 200, description = "The cart with current names and prices", body = CartView)))]
 async fn show_cart(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -126,14 +131,16 @@ async fn show_cart(
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutItem {
+    #[schema(minimum = 1, maximum = 99)]
     quantity: i64,
 }
 
 const MAX_CART_LINES: usize = 50;
 
+#[utoipa::path(put, path = "/api/cart/items/{product_id}", tag = "cart", security(("bearer" = [])), params(("product_id" = String, Path, description = "Product id")), request_body = PutItem, responses((status = 200, description = "The cart", body = CartView), (status = 404, description = "No such product for sale", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Quantity outside 1-99", body = Problem, content_type = "application/problem+json")))]
 async fn put_item(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -165,6 +172,7 @@ async fn put_item(
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
+#[utoipa::path(delete, path = "/api/cart/items/{product_id}", tag = "cart", security(("bearer" = [])), params(("product_id" = String, Path, description = "Product id")), responses((status = 200, description = "The cart", body = CartView)))]
 async fn delete_item(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -176,6 +184,7 @@ async fn delete_item(
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
+#[utoipa::path(delete, path = "/api/cart", tag = "cart", security(("bearer" = [])), responses((status = 204, description = "Emptied")))]
 async fn clear_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -> StatusCode {
     state.carts.clear(&user.sub).await;
     StatusCode::NO_CONTENT
@@ -183,22 +192,26 @@ async fn clear_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -
 
 // -------------------------------------------------------------------------------- checkout
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
+    /// A test payment method of the simulated provider (see the README).
+    #[schema(pattern = "^pm_card_(ok|visa|declined|insufficient_funds|provider_error|timeout)$")]
     payment_method: String,
     /// Buy these instead of the cart's contents.
     items: Option<Vec<CheckoutItem>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutItem {
     product_id: String,
+    #[schema(minimum = 1, maximum = 99)]
     quantity: i64,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user.sub))]
+#[utoipa::path(post, path = "/api/orders", tag = "orders", security(("bearer" = [])), params(("Idempotency-Key" = String, Header, description = "Required; repeats return the first answer")), request_body = CheckoutRequest, responses((status = 201, description = "Confirmed", body = OrderView), (status = 202, description = "Pending: payment did not answer in time; settled later", body = OrderView), (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"), (status = 402, description = "Payment failed (code: payment_declined, insufficient_funds, payment_failed, payment_timeout)", body = Problem, content_type = "application/problem+json"), (status = 409, description = "out_of_stock, or the key was used for another order", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 async fn checkout(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -360,18 +373,23 @@ fn checkout_response(order: &Order) -> Response {
 
 // ---------------------------------------------------------------------------------- orders
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/orders", tag = "orders", security(("bearer" = [])), params(ListParams), responses((status = 200, description = "The caller's orders, newest first", body = Page<OrderView>)))]
 async fn list_orders(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -412,6 +430,7 @@ async fn owned_order(state: &OrderState, user_id: &str, id: &str) -> Result<Orde
     }
 }
 
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order", body = OrderView), (status = 404, description = "No such order of the caller's", body = Problem, content_type = "application/problem+json")))]
 async fn show_order(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -423,6 +442,7 @@ async fn show_order(
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user.sub, order_id = %id))]
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "Cancelled (refunded, stock returned)", body = OrderView), (status = 404, description = "No such order of the caller's", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not cancellable", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_order(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
@@ -434,3 +454,13 @@ async fn cancel_order(
         &owned_order(&state, &user.sub, &id).await?,
     )))
 }
+
+/// order's public API, served at `/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wayfare order", description = "Carts, checkout and orders."),
+    paths(show_cart, put_item, delete_item, clear_cart, checkout, list_orders, show_order, cancel_order),
+    modifiers(&BearerAuth, &CommonResponses),
+    tags((name = "cart", description = "The caller's cart"), (name = "orders", description = "Checkout and orders"))
+)]
+pub struct ApiDoc;

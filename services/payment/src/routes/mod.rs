@@ -9,8 +9,11 @@ use axum::extract::{FromRef, Path, State};
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use wayfare_chassis::db::{rfc3339, Db};
+use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, InternalGuard, TokenVerifier};
+use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::{ApiError, Json};
 
 use crate::config::PaymentConfig;
@@ -43,10 +46,11 @@ pub fn router(state: PaymentState) -> Router {
         .route("/api/payments/{id}", get(show))
         .with_state(state.clone())
         .merge(internal::router(state))
+        .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
 /// A payment as callers see it (the request hash and provider reference stay inside).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct PaymentView {
     pub id: String,
     pub order_id: String,
@@ -76,6 +80,7 @@ impl From<&Payment> for PaymentView {
 }
 
 /// The owner's payment; anyone else gets the same 404 as for a missing one.
+#[utoipa::path(get, path = "/api/payments/{id}", tag = "payment", security(("bearer" = [])), params(("id" = String, Path, description = "Payment id")), responses((status = 200, description = "The caller's payment", body = PaymentView), (status = 404, description = "No such payment of the caller's", body = Problem, content_type = "application/problem+json")))]
 async fn show(
     State(state): State<PaymentState>,
     AuthUser(user): AuthUser,
@@ -86,3 +91,13 @@ async fn show(
         _ => Err(ApiError::NotFound(format!("no payment {id}"))),
     }
 }
+
+/// payment's public API, served at `/openapi.json` (charges and refunds are internal).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wayfare payment", description = "Payments as their owners see them."),
+    paths(show),
+    modifiers(&BearerAuth, &CommonResponses),
+    tags((name = "payment", description = "Payments"))
+)]
+pub struct ApiDoc;
