@@ -124,7 +124,8 @@ def module_dirs() -> list[Path]:
 
 def root_dirs() -> list[Path]:
     roots = [TERRAFORM / "bootstrap", TERRAFORM / "global"]
-    roots += sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
+    # envs/shared is the composition the environments link to, not a root of its own.
+    roots += sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir() and p.name != "shared")
     return roots
 
 

@@ -163,9 +163,12 @@ def test_state_keys_are_unique():
 
 
 def test_envs_share_one_composition():
-    dev, prod = TERRAFORM / "envs" / "dev", TERRAFORM / "envs" / "prod"
-    for name in ["main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf"]:
-        assert (dev / name).read_text() == (prod / name).read_text(), f"envs differ in {name}"
+    shared = TERRAFORM / "envs" / "shared"
+    for env in ["dev", "prod"]:
+        for name in ["main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf"]:
+            path = TERRAFORM / "envs" / env / name
+            assert path.is_symlink() and path.resolve() == (shared / name).resolve(), f"{env}/{name} must link to shared/{name}"
+        assert not (TERRAFORM / "envs" / env / "backend.tf").is_symlink(), "each env keeps its own state key"
 
 
 def _tfvars(env: str) -> dict:
