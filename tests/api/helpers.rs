@@ -506,24 +506,10 @@ impl TestApp {
 
 /// An access token for `user_id`, signed with the key in a platform's data directory.
 pub fn mint_token(data_dir: &std::path::Path, user_id: &str) -> String {
-    use wayfare_auth::domain::keys::SigningKeys;
-
-    use wayfare_auth::domain::tokens::{issue_access_token, AccessTokenSpec};
-    let pem = std::fs::read_to_string(data_dir.join("auth-signing-key.pem")).expect("signing key");
-    let keys = SigningKeys::from_pem(&pem).unwrap();
-    let spec = AccessTokenSpec {
-        issuer: "wayfare",
-        audience: "wayfare-api",
-        ttl_seconds: 900,
-    };
-    let now = wayfare_chassis::db::now_ms() / 1000;
-    issue_access_token(
-        &keys,
-        &spec,
+    wayfare_auth::domain::tokens::access_token_from_key_file(
+        &data_dir.join("auth-signing-key.pem"),
         user_id,
-        &format!("{user_id}@example.com"),
-        wayfare_chassis::identity::Role::Customer,
-        now,
+        900,
     )
-    .unwrap()
+    .expect("the platform's signing key signs")
 }

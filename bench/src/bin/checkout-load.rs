@@ -28,24 +28,10 @@ struct Args {
 }
 
 fn mint(data_dir: &std::path::Path, user: &str) -> anyhow::Result<String> {
-    use wayfare_auth::domain::keys::SigningKeys;
-    use wayfare_auth::domain::tokens::{issue_access_token, AccessTokenSpec};
-    let keys = SigningKeys::from_pem(&std::fs::read_to_string(
-        data_dir.join("auth-signing-key.pem"),
-    )?)?;
-    let spec = AccessTokenSpec {
-        issuer: "wayfare",
-        audience: "wayfare-api",
-        ttl_seconds: 3600,
-    };
-    let now = wayfare_chassis::db::now_ms() / 1000;
-    issue_access_token(
-        &keys,
-        &spec,
+    wayfare_auth::domain::tokens::access_token_from_key_file(
+        &data_dir.join("auth-signing-key.pem"),
         user,
-        &format!("{user}@bench.example"),
-        wayfare_chassis::identity::Role::Customer,
-        now,
+        3600,
     )
 }
 

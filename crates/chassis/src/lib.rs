@@ -24,6 +24,13 @@ use std::time::Duration;
 
 pub use error::{ApiError, Json};
 
+/// One page of a list (ARCHITECTURE §9): `next_cursor` is `null` on the last page.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 /// What the supervisor hands every service when building it.
 #[derive(Clone)]
 pub struct ServiceContext {

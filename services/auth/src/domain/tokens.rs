@@ -57,3 +57,28 @@ pub fn new_refresh_token() -> String {
 pub fn hash_refresh_token(token: &str) -> String {
     wayfare_chassis::idempotency::sha256_hex(token.as_bytes())
 }
+
+/// An access token for `user_id` signed with the key in `key_file` (as auth keeps it in its
+/// data directory): for load generators and tests that must not spend their time hashing
+/// passwords. Nothing in the request path uses it.
+pub fn access_token_from_key_file(
+    key_file: &std::path::Path,
+    user_id: &str,
+    ttl_seconds: u64,
+) -> anyhow::Result<String> {
+    let keys = SigningKeys::from_pem(&std::fs::read_to_string(key_file)?)?;
+    let spec = AccessTokenSpec {
+        issuer: "wayfare",
+        audience: "wayfare-api",
+        ttl_seconds,
+    };
+    let now = wayfare_chassis::db::now_ms() / 1000;
+    issue_access_token(
+        &keys,
+        &spec,
+        user_id,
+        &format!("{user_id}@example.com"),
+        Role::Customer,
+        now,
+    )
+}

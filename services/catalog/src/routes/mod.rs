@@ -9,14 +9,14 @@ use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::OpenApi;
 use wayfare_chassis::cache::Cache;
 use wayfare_chassis::db::Db;
 use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AdminUser, InternalGuard, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
-use wayfare_chassis::Json;
+use wayfare_chassis::{Json, Page};
 
 use crate::domain::{self, Category, ListQuery, Product};
 use crate::error::CatalogError;
@@ -78,12 +78,6 @@ pub struct ListParams {
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 #[tracing::instrument(skip(state))]

@@ -17,7 +17,7 @@ use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
-use wayfare_chassis::{ApiError, Json};
+use wayfare_chassis::{ApiError, Json, Page};
 
 use crate::domain::cart::{Cart, CartStore};
 use crate::domain::saga::Saga;
@@ -381,12 +381,6 @@ pub struct ListParams {
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/orders", tag = "orders", security(("bearer" = [])), params(ListParams), responses((status = 200, description = "The caller's orders, newest first", body = Page<OrderView>)))]
