@@ -513,3 +513,33 @@ pub fn mint_token(data_dir: &std::path::Path, user_id: &str) -> String {
     )
     .expect("the platform's signing key signs")
 }
+
+/// The real `wayfare` binary, with a clean environment (only PATH).
+pub fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+/// Starts `cmd` (a `serve`), waits for its ready line and returns the process and the address
+/// it listens on; the rest of its output is drained in the background.
+pub fn start_serving(cmd: &mut std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the binary printed its address")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Wayfare is ready: open http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}

@@ -1,8 +1,11 @@
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{backend, eventually_status, spawn_app, spawn_app_with, AppOptions, Backend};
+use crate::helpers::{
+    backend, binary, eventually_status, spawn_app, spawn_app_with, start_serving, AppOptions,
+    Backend,
+};
 
 #[tokio::test]
 async fn readyz_turns_503_when_the_database_goes_away_and_recovers_without_restart() {
@@ -137,13 +140,6 @@ async fn shutdown_reports_not_ready_then_stops() {
     );
 }
 
-fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wayfare"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd
-}
-
 #[test]
 fn invalid_configuration_exits_64_naming_the_setting() {
     for (name, value) in [
@@ -164,24 +160,14 @@ fn invalid_configuration_exits_64_naming_the_setting() {
 #[test]
 fn a_request_in_flight_when_sigterm_arrives_completes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = binary()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("WAYFARE_DRAIN_DELAY_SECONDS", "0")
-        .env("WAYFARE_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines.next().expect("process printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("Wayfare is ready: open http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut child, addr) = start_serving(
+        binary()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("WAYFARE_DRAIN_DELAY_SECONDS", "0")
+            .env("WAYFARE_LOG_FORMAT", "json")
+            .stderr(Stdio::null()),
+    );
 
     let body =
         br#"{"email":"inflight@example.com","password":"a-good-password","name":"In Flight"}"#;

@@ -2,13 +2,12 @@
 //! between reserve and charge, and between charge and confirm. After a restart the reconciler
 //! must leave no stock leaked, no charge without a confirmed order, no order stuck pending.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{mint_token, redis_url, TestDatabase};
+use crate::helpers::{binary, mint_token, redis_url, start_serving, TestDatabase};
 
 struct Running {
     child: Child,
@@ -21,17 +20,14 @@ fn start(
     namespace: &str,
     extra: &[(&str, &str)],
 ) -> Running {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wayfare"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+    let mut cmd = binary();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
         .env("WAYFARE_LOG_FORMAT", "json")
         .env("WAYFARE_LOG", "warn")
         .env("WAYFARE_DRAIN_DELAY_SECONDS", "0")
         .env("WAYFARE_RATE_LIMIT_ENABLED", "false")
         .env("WAYFARE_CACHE_NAMESPACE", namespace)
-        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(url) = &db.url {
         cmd.env("WAYFARE_DATABASE_URL", url)
@@ -41,18 +37,7 @@ fn start(
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the binary printed its address")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Wayfare is ready: open http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, addr) = start_serving(&mut cmd);
     Running {
         child,
         base: format!("http://{addr}"),

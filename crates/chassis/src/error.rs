@@ -117,6 +117,19 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem for `status` with a stable `code`, tagged with the current request id.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            type_: format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            field: None,
+            request_id: crate::server::current_request_id(),
+        }
+    }
+
     pub fn into_response_with(self, status: StatusCode) -> Response {
         let mut response = (status, axum::Json(self)).into_response();
         response
@@ -129,10 +142,10 @@ impl Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let request_id = crate::server::current_request_id();
         let detail = match &self {
             Self::Internal(err) => {
-                tracing::error!(error = ?err, request_id = request_id.as_deref(), "internal error");
+                // The request's span carries its request id into this log line.
+                tracing::error!(error = ?err, "internal error");
                 "an unexpected error occurred; quote the request id when reporting it".to_string()
             }
             other => {
@@ -146,16 +159,8 @@ impl IntoResponse for ApiError {
             Self::Validation { field, .. } => Some(field.clone()),
             _ => None,
         };
-        let code = self.code();
-        let problem = Problem {
-            type_: format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
-            code: code.to_string(),
-            field,
-            request_id,
-        };
+        let mut problem = Problem::new(status, self.code(), detail);
+        problem.field = field;
         let mut response = problem.into_response_with(status);
         if let Self::RateLimited {
             retry_after_seconds,

@@ -178,12 +178,8 @@ fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {
 }
 
 /// The bearer token of a request, if it has one.
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -202,7 +198,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)
+        let token = bearer_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthorized("a bearer access token is required".into()))?;
         let verifier = TokenVerifier::from_ref(state);
         verifier.verify(token).await.map(AuthUser)

@@ -254,20 +254,12 @@ async fn framework_errors_as_problems(req: Request, next: Next) -> Response {
         s if s.is_server_error() => "internal_error",
         _ => "bad_request",
     };
-    let problem = crate::error::Problem {
-        type_: format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        status: status.as_u16(),
-        detail: if detail.is_empty() || status.is_server_error() {
-            status.canonical_reason().unwrap_or("error").to_lowercase()
-        } else {
-            detail
-        },
-        code: code.to_string(),
-        field: None,
-        request_id: current_request_id(),
+    let detail = if detail.is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        detail
     };
-    let mut converted = problem.into_response_with(status);
+    let mut converted = crate::error::Problem::new(status, code, detail).into_response_with(status);
     // Keep headers such as Allow (405) and Retry-After.
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -203,13 +203,8 @@ async fn forward(
     }
     // Reject bad tokens here so forged traffic never reaches a service; the service verifies
     // again itself (it trusts no identity it did not check).
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        let token = wayfare_chassis::identity::bearer_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header".into()))?;
         let verifier = state
             .verifier

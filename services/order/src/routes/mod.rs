@@ -352,15 +352,15 @@ fn checkout_response(order: &Order) -> Response {
                 | reason::PAYMENT_TIMEOUT => StatusCode::PAYMENT_REQUIRED,
                 _ => StatusCode::CONFLICT,
             };
-            let body = serde_json::json!({
-                "type": format!("https://wayfare.dev/problems/{}", code.replace('_', "-")),
-                "title": status.canonical_reason().unwrap_or("Error"),
-                "status": status.as_u16(),
-                "detail": format!("order {} failed: {}", order.id, code.replace('_', " ")),
-                "code": code,
-                "order_id": order.id,
-                "order": view,
-            });
+            let problem = wayfare_chassis::error::Problem::new(
+                status,
+                &code,
+                format!("order {} failed: {}", order.id, code.replace('_', " ")),
+            );
+            // The standard problem plus the order itself, so the client sees what failed.
+            let mut body = serde_json::to_value(problem).expect("a problem serialises");
+            body["order_id"] = serde_json::json!(order.id);
+            body["order"] = serde_json::json!(view);
             let mut response = (status, axum::Json(body)).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
