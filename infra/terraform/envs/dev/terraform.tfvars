@@ -27,8 +27,12 @@ redis_num_cache_clusters = 1
 metrics_retention = { infrequent_access_after_days = 30, glacier_after_days = 60, expire_after_days = 90 }
 logs_retention    = { infrequent_access_after_days = 30, glacier_after_days = 60, expire_after_days = 90 }
 
-enable_waf = false
-api_entry  = "nlb"
+# Placeholders: the real domain and its hosted zone (see infra/README.md, first deploy).
+web_domain      = "shop.dev.wayfare.example"
+route53_zone_id = "Z0000000000000000000"
+acme_email      = "platform@wayfare.example"
+enable_waf      = true
+api_entry       = "nlb"
 
 gcp_project_id           = "wayfare-backups-dev"
 backup_delete_after_days = 30

@@ -30,6 +30,7 @@ logs_retention    = { infrequent_access_after_days = 30, glacier_after_days = 90
 
 web_domain      = "shop.wayfare.example"
 route53_zone_id = "Z0000000000000000000"
+acme_email      = "platform@wayfare.example"
 enable_waf      = true
 api_entry       = "nlb"
 

@@ -4,8 +4,18 @@
 locals {
   name = "wayfare-${var.env}"
 
+  # The naming rule (infra/README.md "Names"), stated once: one cluster per environment named
+  # wayfare-<env>; the Wayfare release in namespace wayfare-<env>; each workload runs as service
+  # account <workload> there, reads secret wayfare/<env>/<workload> and assumes IAM role
+  # wayfare-<env>-<workload>.
+  namespace = "wayfare-${var.env}"
+
   # The services of ARCHITECTURE.md section 1; each gets a secret, a policy and an IRSA role.
+  # Adding a service is one entry here (and one under services: in the chart's values.yaml).
   services = ["gateway", "auth", "catalog", "order", "payment", "flight", "booking", "admin"]
+
+  # The Istio Gateway's host, CloudFront's API origin (modules/edge).
+  api_origin_domain = "api-origin.${var.web_domain}"
 
   tags = {
     Project     = "wayfare"
@@ -66,6 +76,7 @@ module "eks" {
   thanos_bucket_arn         = module.observability.thanos_bucket_arn
   loki_bucket_arn           = module.observability.loki_bucket_arn
   observability_kms_key_arn = module.observability.kms_key_arn
+  route53_zone_arns         = ["arn:aws:route53:::hostedzone/${var.route53_zone_id}"]
 
   tags = local.tags
 }
@@ -73,10 +84,9 @@ module "eks" {
 module "secrets" {
   source = "../../modules/secrets"
 
-  env      = var.env
-  services = local.services
-  # The contract names namespace wayfare; the chart deploys to wayfare-<env>. Trust both.
-  namespaces        = ["wayfare", "wayfare-${var.env}"]
+  env               = var.env
+  services          = local.services
+  namespace         = local.namespace
   oidc_provider_arn = module.eks.oidc_provider_arn
   tags              = local.tags
 }
@@ -114,6 +124,7 @@ module "edge" {
 
   name                     = local.name
   web_domain               = var.web_domain
+  api_origin_domain        = local.api_origin_domain
   route53_zone_id          = var.route53_zone_id
   enable_waf               = var.enable_waf
   api_entry                = var.api_entry
@@ -134,8 +145,41 @@ module "gcp_backup" {
   delete_after_days          = var.backup_delete_after_days
   force_destroy              = !var.deletion_protection
   oidc_provider_arn          = module.eks.oidc_provider_arn
+  backup_service_account     = "${local.namespace}:backup"
   database_master_secret_arn = module.data.mysql_master_secret_arn
   database_kms_key_arn       = module.data.kms_key_arn
   labels                     = { project = "wayfare", environment = var.env }
   tags                       = local.tags
+}
+
+# What Argo CD needs from all of the above, as the files infra/scripts/write-gitops-values.sh writes.
+module "gitops_values" {
+  source = "../../modules/gitops_values"
+
+  env                   = var.env
+  namespace             = local.namespace
+  cluster_name          = module.eks.cluster_name
+  region                = var.region
+  account_id            = data.aws_caller_identity.current.account_id
+  vpc_id                = module.network.vpc_id
+  image_repository      = data.aws_ecr_repository.wayfare.repository_url
+  service_role_arns     = module.secrets.role_arns
+  platform_role_arns    = module.eks.irsa_role_arns
+  database_subnet_cidrs = module.network.database_subnet_cidrs
+  mysql_host            = module.data.mysql_address
+  mysql_port            = module.data.mysql_port
+  redis_hosts           = [module.data.redis_primary_endpoint, module.data.redis_reader_endpoint]
+  web_domain            = var.web_domain
+  api_origin_domain     = local.api_origin_domain
+  route53_zone_id       = var.route53_zone_id
+
+  ingress_nlb_security_group_id = module.edge.ingress_nlb_security_group_id
+  acme_email                    = var.acme_email
+
+  backup = {
+    role_arn                   = module.gcp_backup.backup_role_arn
+    bucket                     = module.gcp_backup.bucket_url
+    gcp_service_account        = module.gcp_backup.service_account_email
+    workload_identity_provider = module.gcp_backup.workload_identity_provider
+  }
 }

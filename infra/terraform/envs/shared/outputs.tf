@@ -22,7 +22,7 @@ output "image_repository" {
 }
 
 output "service_role_arns" {
-  description = "IRSA role per service, for the annotation of service account wayfare-<service>."
+  description = "IRSA role per service, for the annotation of service account <service> in wayfare-<env>."
   value       = module.secrets.role_arns
 }
 
@@ -97,7 +97,7 @@ output "backup_bucket" {
 }
 
 output "backup_role_arn" {
-  description = "IRSA role of the backup CronJob (service account wayfare-backup)."
+  description = "IRSA role of the backup CronJob (service account backup in wayfare-<env>)."
   value       = module.gcp_backup.backup_role_arn
 }
 
@@ -112,23 +112,31 @@ output "backup_workload_identity_provider" {
 }
 
 output "helm_values" {
-  description = "Everything above in the shape of the wayfare chart's values (image, services.<name>.serviceAccount/secret)."
-  value = {
-    image = { repository = data.aws_ecr_repository.wayfare.repository_url }
-    aws   = { region = var.region }
-    services = {
-      for svc, arn in module.secrets.role_arns : svc => {
-        serviceAccount = {
-          name        = "wayfare-${svc}"
-          annotations = { "eks.amazonaws.com/role-arn" = arn }
-        }
-        secretName = module.secrets.secret_names[svc]
-      }
-    }
-    platform = module.eks.irsa_role_arns
-    storage = {
-      thanos_bucket = module.observability.thanos_bucket_name
-      loki_bucket   = module.observability.loki_bucket_name
-    }
-  }
+  description = "The Wayfare chart's values that come from Terraform (deploy/helm/wayfare/values-<env>-terraform.yaml)."
+  value       = module.gitops_values.chart_values
+}
+
+output "chart_values_yaml" {
+  description = "helm_values as YAML: infra/scripts/write-gitops-values.sh writes it to deploy/helm/wayfare/values-<env>-terraform.yaml."
+  value       = module.gitops_values.chart_values_yaml
+}
+
+output "argocd_patch_yaml" {
+  description = "Platform Applications' Terraform-derived values: written to deploy/argocd/clusters/<env>/terraform-patch.yaml."
+  value       = module.gitops_values.argocd_patch_yaml
+}
+
+output "ingress_nlb_security_group_id" {
+  description = "Security group of the Istio ingress NLB (CloudFront origin-facing only)."
+  value       = module.edge.ingress_nlb_security_group_id
+}
+
+output "api_origin_domain" {
+  description = "Host the Istio Gateway serves; CloudFront forwards /api/* there."
+  value       = module.edge.api_origin_domain
+}
+
+output "database_subnet_cidrs" {
+  description = "Database subnets: the chart's NetworkPolicy egress to RDS and ElastiCache."
+  value       = module.network.database_subnet_cidrs
 }

@@ -128,19 +128,22 @@ variable "logs_retention" {
 }
 
 variable "web_domain" {
-  description = "Web app hostname; empty uses the CloudFront domain."
+  description = "Public host of the shop (CloudFront: the web app and /api/*); api-origin.<web_domain> is the Istio Gateway's."
   type        = string
-  default     = ""
 }
 
 variable "route53_zone_id" {
-  description = "Hosted zone of web_domain."
+  description = "Hosted zone of web_domain (ACM validation, the alias to CloudFront, external-dns, cert-manager DNS-01)."
   type        = string
-  default     = ""
+}
+
+variable "acme_email" {
+  description = "Contact address of the Let's Encrypt account cert-manager registers."
+  type        = string
 }
 
 variable "enable_waf" {
-  description = "WAF in front of CloudFront."
+  description = "WAF in front of CloudFront (so in front of the web app and the API)."
   type        = bool
 }
 

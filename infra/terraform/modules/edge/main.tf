@@ -1,13 +1,19 @@
-# The public edge.
+# The public edge: one host, one WAF.
 #
-# Web app: static files in a private S3 bucket, read by CloudFront only through Origin Access
-# Control, with an ACM certificate (us-east-1, as CloudFront requires), a security-headers
-# response policy, SPA fallback to index.html, and an optional WAF.
+# Browsers talk to one origin, https://<web_domain>: CloudFront serves the web app from a private S3
+# bucket (Origin Access Control) and sends /api/* and /.well-known/* uncached, with every method,
+# header, cookie and query string, to the API origin <api_origin_domain> -- the Istio ingress
+# gateway's NLB, whose DNS record external-dns writes from the Istio Gateway. So the WAF attached to
+# the distribution covers the API as well as the web app, the refresh-token cookie stays
+# same-origin (SameSite=Strict, no CORS), and the NLB accepts only CloudFront's origin-facing
+# addresses (security group below), so the WAF cannot be bypassed.
 #
-# API: var.api_entry chooses. "nlb" (default) lets clients reach the Istio ingress gateway's NLB
-# directly: one hop fewer, no per-request charge, no 30 s integration timeout, and rate limiting
-# already happens per client in the wayfare gateway. "apigw" puts an HTTP API in front (VPC link to
-# the same NLB) when edge throttling, usage metrics or a stable AWS-managed hostname are wanted.
+# SPA fallback is a CloudFront Function on the web behaviour only (extension-less paths ->
+# /index.html), not a distribution-wide 403/404 error mapping, so API errors reach the client as
+# the problem+json the services sent.
+#
+# var.api_entry = "apigw" additionally puts an API Gateway HTTP API (VPC link to the same NLB) in
+# front when edge throttling or usage metrics are wanted; the default "nlb" needs no second apply.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -60,6 +66,35 @@ module "acm" {
 
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
+}
+
+data "aws_cloudfront_cache_policy" "disabled" {
+  name = "Managed-CachingDisabled"
+}
+
+# Everything the viewer sent except Host: the origin is reached (and its certificate checked) by
+# its own name, api_origin_domain, which is the host the Istio Gateway serves.
+data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
+  name = "Managed-AllViewerExceptHostHeader"
+}
+
+# Client-side routes (/flights/123) get the SPA shell; files (anything with an extension) and
+# every non-web path are untouched, so a missing asset stays a 404 and the API is never rewritten.
+resource "aws_cloudfront_function" "spa_fallback" {
+  name    = "${var.name}-spa-fallback"
+  runtime = "cloudfront-js-2.0"
+  comment = "Rewrite extension-less web paths to /index.html"
+  publish = true
+  code    = <<-JS
+    function handler(event) {
+      var request = event.request;
+      var last = request.uri.split('/').pop();
+      if (last.indexOf('.') === -1) {
+        request.uri = '/index.html';
+      }
+      return request;
+    }
+  JS
 }
 
 resource "aws_cloudfront_response_headers_policy" "security" {
@@ -127,6 +162,17 @@ module "cdn" {
       domain_name           = local.web_origin
       origin_access_control = "${var.name}-web"
     }
+    api = {
+      domain_name = var.api_origin_domain
+      custom_origin_config = {
+        http_port                = 80
+        https_port               = 443
+        origin_protocol_policy   = "https-only"
+        origin_ssl_protocols     = ["TLSv1.2"]
+        origin_read_timeout      = 30
+        origin_keepalive_timeout = 60
+      }
+    }
   }
 
   default_cache_behavior = {
@@ -138,12 +184,24 @@ module "cdn" {
     use_forwarded_values       = false
     cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    function_association = {
+      viewer-request = { function_arn = aws_cloudfront_function.spa_fallback.arn }
+    }
   }
 
-  # Client-side routes (/flights/123) resolve to the SPA shell.
-  custom_error_response = [
-    { error_code = 403, response_code = 200, response_page_path = "/index.html", error_caching_min_ttl = 10 },
-    { error_code = 404, response_code = 200, response_page_path = "/index.html", error_caching_min_ttl = 10 },
+  # The API: never cached, every method, everything the client sent except Host.
+  ordered_cache_behavior = [
+    for pattern in var.api_path_patterns : {
+      path_pattern             = pattern
+      target_origin_id         = "api"
+      viewer_protocol_policy   = "https-only"
+      allowed_methods          = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+      cached_methods           = ["GET", "HEAD"]
+      compress                 = true
+      use_forwarded_values     = false
+      cache_policy_id          = data.aws_cloudfront_cache_policy.disabled.id
+      origin_request_policy_id = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    }
   ]
 
   viewer_certificate = {
@@ -218,7 +276,73 @@ module "web_bucket" {
 }
 
 ################################################################################
-# WAF (optional, CloudFront scope lives in us-east-1)
+# DNS: the public host points at CloudFront (the API origin's record is external-dns's)
+################################################################################
+
+resource "aws_route53_record" "web" {
+  for_each = local.custom_cert ? toset(["A", "AAAA"]) : toset([])
+
+  zone_id = var.route53_zone_id
+  name    = var.web_domain
+  type    = each.key
+
+  alias {
+    name                   = module.cdn.cloudfront_distribution_domain_name
+    zone_id                = module.cdn.cloudfront_distribution_hosted_zone_id
+    evaluate_target_health = false
+  }
+}
+
+################################################################################
+# The ingress NLB admits CloudFront's origin-facing addresses only (and the VPC, for health checks
+# and the optional API Gateway VPC link). The AWS Load Balancer Controller attaches this group
+# (service.beta.kubernetes.io/aws-load-balancer-security-groups, from the generated values).
+################################################################################
+
+data "aws_ec2_managed_prefix_list" "cloudfront_origin_facing" {
+  name = "com.amazonaws.global.cloudfront.origin-facing"
+}
+
+resource "aws_security_group" "ingress_nlb" {
+  name_prefix = "${var.name}-ingress-nlb-"
+  description = "Istio ingress NLB: HTTPS from CloudFront origin-facing addresses and the VPC only"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-ingress-nlb" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "nlb_from_cloudfront" {
+  security_group_id = aws_security_group.ingress_nlb.id
+  description       = "HTTPS from CloudFront origin-facing servers"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront_origin_facing.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "nlb_from_vpc" {
+  security_group_id = aws_security_group.ingress_nlb.id
+  description       = "HTTPS from inside the VPC (API Gateway VPC link)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.vpc_cidr_block
+}
+
+resource "aws_vpc_security_group_egress_rule" "nlb_to_vpc" {
+  security_group_id = aws_security_group.ingress_nlb.id
+  description       = "To the ingress gateway pods and their health-check port"
+  ip_protocol       = "tcp"
+  from_port         = 0
+  to_port           = 65535
+  cidr_ipv4         = var.vpc_cidr_block
+}
+
+################################################################################
+# WAF (CloudFront scope lives in us-east-1): covers the web app and /api/* alike
 ################################################################################
 
 resource "aws_wafv2_web_acl" "cloudfront" {
@@ -226,7 +350,7 @@ resource "aws_wafv2_web_acl" "cloudfront" {
   provider = aws.us_east_1
 
   name        = "${var.name}-cloudfront"
-  description = "Managed rule sets and a per-IP rate limit in front of the web app"
+  description = "Managed rule sets and a per-IP rate limit in front of the web app and the API"
   scope       = "CLOUDFRONT"
 
   default_action {
@@ -416,7 +540,7 @@ resource "aws_apigatewayv2_integration" "ingress" {
   integration_uri    = var.ingress_nlb_listener_arn
 
   tls_config {
-    server_name_to_verify = var.web_domain != "" ? var.web_domain : null
+    server_name_to_verify = var.api_origin_domain
   }
 }
 

@@ -27,3 +27,13 @@ output "api_endpoint" {
   description = "API Gateway endpoint when api_entry = apigw and the NLB listener is known, otherwise null (clients use the NLB / its DNS record)."
   value       = local.create_apigw ? aws_apigatewayv2_api.api[0].api_endpoint : null
 }
+
+output "ingress_nlb_security_group_id" {
+  description = "Security group the AWS Load Balancer Controller attaches to the Istio ingress NLB."
+  value       = aws_security_group.ingress_nlb.id
+}
+
+output "api_origin_domain" {
+  description = "Host the Istio Gateway serves and CloudFront forwards /api/* to."
+  value       = var.api_origin_domain
+}

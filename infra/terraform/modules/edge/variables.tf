@@ -9,6 +9,17 @@ variable "web_domain" {
   default     = ""
 }
 
+variable "api_origin_domain" {
+  description = "Host of the Istio ingress gateway (CloudFront's API origin; external-dns writes its record, cert-manager its certificate)."
+  type        = string
+}
+
+variable "api_path_patterns" {
+  description = "Paths CloudFront sends, uncached, to the API origin."
+  type        = list(string)
+  default     = ["/api/*", "/.well-known/*"]
+}
+
 variable "route53_zone_id" {
   description = "Hosted zone for the ACM DNS validation of web_domain (required when web_domain is set)."
   type        = string

@@ -64,6 +64,12 @@ module "eks" {
       most_recent              = true
       before_compute           = true
       service_account_role_arn = module.vpc_cni_irsa.iam_role_arn
+      # The chart's NetworkPolicies (default deny, the call graph, RDS/Redis CIDRs) are enforced
+      # by the VPC CNI's network policy agent; without this they are accepted and ignored.
+      configuration_values = jsonencode({
+        enableNetworkPolicy = "true"
+        nodeAgent           = { enablePolicyEventLogs = "false" }
+      })
     }
     aws-ebs-csi-driver = {
       most_recent              = true
@@ -236,6 +242,38 @@ module "loki_irsa" {
 
   oidc_providers = {
     main = { provider_arn = local.oidc, namespace_service_accounts = var.loki_service_accounts }
+  }
+  tags = var.tags
+}
+
+# external-dns writes the records of the Istio Gateway hosts (the API origin) into the zone.
+module "external_dns_irsa" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  version = "5.60.0"
+
+  role_name                     = "${var.name}-external-dns"
+  attach_external_dns_policy    = true
+  external_dns_hosted_zone_arns = var.route53_zone_arns
+
+  oidc_providers = {
+    main = { provider_arn = local.oidc, namespace_service_accounts = ["external-dns:external-dns"] }
+  }
+  tags = var.tags
+}
+
+# cert-manager answers Let's Encrypt DNS-01 challenges in the zone (TXT records only).
+module "cert_manager_irsa" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  version = "5.60.0"
+
+  role_name                     = "${var.name}-cert-manager"
+  attach_cert_manager_policy    = true
+  cert_manager_hosted_zone_arns = var.route53_zone_arns
+
+  oidc_providers = {
+    main = { provider_arn = local.oidc, namespace_service_accounts = ["cert-manager:cert-manager"] }
   }
   tags = var.tags
 }

@@ -38,5 +38,7 @@ output "irsa_role_arns" {
     loki                         = module.loki_irsa.iam_role_arn
     ebs_csi                      = module.ebs_csi_irsa.iam_role_arn
     vpc_cni                      = module.vpc_cni_irsa.iam_role_arn
+    external_dns                 = module.external_dns_irsa.iam_role_arn
+    cert_manager                 = module.cert_manager_irsa.iam_role_arn
   }
 }

@@ -120,6 +120,11 @@ variable "loki_service_accounts" {
   default     = ["logging:loki"]
 }
 
+variable "route53_zone_arns" {
+  description = "Hosted zones external-dns and cert-manager (DNS-01) may change."
+  type        = list(string)
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -19,6 +19,6 @@ output "workload_identity_provider" {
 }
 
 output "backup_role_arn" {
-  description = "IRSA role of the backup CronJob (service account wayfare-backup)."
+  description = "IRSA role of the backup CronJob (service account backup in wayfare-<env>)."
   value       = module.backup_irsa.iam_role_arn
 }

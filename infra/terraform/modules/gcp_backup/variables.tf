@@ -55,9 +55,8 @@ variable "oidc_provider_arn" {
 }
 
 variable "backup_service_account" {
-  description = "namespace:serviceaccount of the backup CronJob."
+  description = "namespace:serviceaccount of the backup CronJob (wayfare-<env>:backup, made by the Wayfare chart)."
   type        = string
-  default     = "wayfare:wayfare-backup"
 }
 
 variable "database_master_secret_arn" {

@@ -37,3 +37,13 @@ output "nat_public_ips" {
   description = "Egress IPs of the NAT gateways (to allow-list at the payment provider)."
   value       = module.vpc.nat_public_ips
 }
+
+output "private_subnet_cidrs" {
+  description = "CIDRs of the private subnets (nodes and pods)."
+  value       = module.vpc.private_subnets_cidr_blocks
+}
+
+output "database_subnet_cidrs" {
+  description = "CIDRs of the database subnets (RDS and ElastiCache): the chart's NetworkPolicy egress."
+  value       = module.vpc.database_subnets_cidr_blocks
+}

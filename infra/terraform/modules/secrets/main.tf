@@ -6,7 +6,9 @@
 #
 # Terraform creates only the containers, the key, the policies and the roles: the values are
 # written by the seeding runbook in infra/README.md, so no service credential sits in state.
-# Each service's IRSA role can read its own secret and nothing else.
+# Each service's IRSA role can read its own secret and nothing else. Naming rule (infra/README.md):
+# namespace wayfare-<env>, service account <service>, secret wayfare/<env>/<service>, role
+# wayfare-<env>-<service>.
 
 data "aws_region" "current" {}
 
@@ -79,7 +81,7 @@ module "service_irsa" {
   oidc_providers = {
     main = {
       provider_arn               = var.oidc_provider_arn
-      namespace_service_accounts = [for ns in var.namespaces : "${ns}:wayfare-${each.key}"]
+      namespace_service_accounts = ["${var.namespace}:${each.key}"]
     }
   }
 

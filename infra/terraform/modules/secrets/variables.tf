@@ -8,10 +8,9 @@ variable "services" {
   type        = list(string)
 }
 
-variable "namespaces" {
-  description = "Kubernetes namespaces whose service account wayfare-<service> may assume the service's role."
-  type        = list(string)
-  default     = ["wayfare"]
+variable "namespace" {
+  description = "Kubernetes namespace of the environment (wayfare-<env>); service account <service> there may assume the service's role."
+  type        = string
 }
 
 variable "oidc_provider_arn" {
