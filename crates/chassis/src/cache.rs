@@ -71,6 +71,9 @@ impl Cache {
     }
 
     fn build(namespace: &str, redis: Option<RedisBackend>) -> Self {
+        if redis.is_none() {
+            crate::metrics::record_cache_backend("memory", true);
+        }
         Self {
             inner: Arc::new(Inner {
                 namespace: namespace.to_string(),
@@ -97,7 +100,7 @@ impl Cache {
 
     pub async fn get(&self, key: &str) -> Option<String> {
         let key = self.key(key);
-        match &self.inner.redis {
+        let value = match &self.inner.redis {
             Some(redis) => redis
                 .run("GET", |mut c| async move {
                     redis::cmd("GET")
@@ -108,7 +111,10 @@ impl Cache {
                 .await
                 .flatten(),
             None => self.inner.local.get(&key).map(|(v, _)| v.to_string()),
-        }
+        };
+        let backend = if self.is_redis() { "redis" } else { "memory" };
+        crate::metrics::record_cache_read(&self.inner.namespace, backend, value.is_some());
+        value
     }
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
@@ -315,8 +321,13 @@ impl RedisBackend {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
-        let conn = self.connection().await?;
-        match tokio::time::timeout(REDIS_OP_TIMEOUT, op(conn)).await {
+        let Some(conn) = self.connection().await else {
+            crate::metrics::record_cache_backend("redis", false);
+            return None;
+        };
+        let result = tokio::time::timeout(REDIS_OP_TIMEOUT, op(conn)).await;
+        crate::metrics::record_cache_backend("redis", matches!(result, Ok(Ok(_))));
+        match result {
             Ok(Ok(value)) => Some(value),
             Ok(Err(err)) => {
                 tracing::warn!(command = what, error = %err, "Redis command failed");

@@ -86,12 +86,13 @@ impl Db {
         loop {
             match pool_options.clone().connect_with(options.clone()).await {
                 Ok(pool) => {
+                    crate::metrics::register_pool(service, &pool);
                     return Ok(Db {
                         pool,
                         dialect,
                         service,
                         write_lock: Arc::new(tokio::sync::Mutex::new(())),
-                    })
+                    });
                 }
                 Err(err) if tokio::time::Instant::now() + delay < deadline => {
                     tracing::warn!(service, error = %err, "database not reachable yet; retrying");
