@@ -110,6 +110,8 @@ impl AppOptions {
 
 pub struct TestApp {
     pub base: String,
+    /// The operational port (`/healthz`, `/readyz`, `/metrics`).
+    pub ops: String,
     pub data_dir: std::path::PathBuf,
     /// The MySQL database of this test (all services share it), when on MySQL.
     pub db_url: Option<String>,
@@ -134,6 +136,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let db = TestDatabase::create().await;
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     env.insert("WAYFARE_LISTEN".into(), "127.0.0.1:0".into());
+    env.insert("WAYFARE_OPS_LISTEN".into(), "127.0.0.1:0".into());
     env.insert("WAYFARE_DATA_DIR".into(), dir.path().display().to_string());
     env.insert("WAYFARE_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
     env.insert("WAYFARE_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
@@ -179,6 +182,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     .await
     .expect("platform builds");
     let addr = platform.local_addr();
+    let ops_addr = platform.ops_addr();
     let service_addrs = platform.service_addrs();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let finished = tokio::spawn(platform.run_until_stopped(async move {
@@ -189,6 +193,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         db_url: db.url.clone(),
         service_addrs,
         base: format!("http://{addr}"),
+        ops: format!("http://{ops_addr}"),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -258,8 +263,14 @@ pub struct Tokens {
 }
 
 impl TestApp {
+    /// The URL of `path`: operational endpoints on the operational port, the rest on the
+    /// public one.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        if ["/healthz", "/readyz", "/metrics"].contains(&path) {
+            format!("{}{path}", self.ops)
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -518,7 +529,8 @@ pub fn mint_token(data_dir: &std::path::Path, user_id: &str) -> String {
 pub fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"));
     cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("WAYFARE_OPS_LISTEN", "127.0.0.1:0");
     cmd
 }
 

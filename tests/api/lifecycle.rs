@@ -122,10 +122,11 @@ async fn metrics_count_requests_by_service_route_method_and_status() {
 async fn shutdown_reports_not_ready_then_stops() {
     let app = spawn_app_with(AppOptions::default().env("WAYFARE_DRAIN_DELAY_SECONDS", "1")).await;
     let base = app.base.clone();
+    let ops = app.ops.clone();
     let http = app.http.clone();
     let stopping = tokio::spawn(app.shutdown());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let during = http.get(format!("{base}/readyz")).send().await.unwrap();
+    let during = http.get(format!("{ops}/readyz")).send().await.unwrap();
     assert_eq!(during.status(), 503, "not ready while draining");
     let still_serving = http
         .get(format!("{base}/api/catalog/categories"))
@@ -135,7 +136,7 @@ async fn shutdown_reports_not_ready_then_stops() {
     assert_eq!(still_serving.status(), 200, "still serving while draining");
     stopping.await.unwrap();
     assert!(
-        http.get(format!("{base}/healthz")).send().await.is_err(),
+        http.get(format!("{ops}/healthz")).send().await.is_err(),
         "stopped"
     );
 }

@@ -2,7 +2,7 @@
 //! backoff only for idempotent requests, a circuit breaker per upstream, and the request id and
 //! W3C trace context of the current request passed on.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,17 +42,32 @@ pub enum ClientError {
         upstream: &'static str,
         reason: String,
     },
+    /// The request could not be sent at all (a local mistake, not the upstream's health).
+    #[error("request to {upstream} could not be built: {reason}")]
+    Invalid {
+        upstream: &'static str,
+        reason: String,
+    },
 }
 
+/// The client sees a generic detail; which upstream failed and why is logged with the
+/// request id (so internals such as service names and library messages never leak).
 impl From<ClientError> for ApiError {
     fn from(err: ClientError) -> Self {
+        tracing::warn!(error = %err, "upstream call failed");
         match err {
-            ClientError::Timeout { .. } => ApiError::GatewayTimeout(err.to_string()),
-            ClientError::CircuitOpen { .. } => ApiError::Unavailable(err.to_string()),
-            ClientError::Unreachable { .. } => ApiError::Unavailable(err.to_string()),
-            ClientError::Status { .. } | ClientError::Decode { .. } => {
-                ApiError::BadGateway(err.to_string())
+            ClientError::Timeout { .. } => ApiError::GatewayTimeout(
+                "a service this request needs did not answer in time".into(),
+            ),
+            ClientError::CircuitOpen { .. } | ClientError::Unreachable { .. } => {
+                ApiError::Unavailable(
+                    "a service this request needs is unavailable; try again shortly".into(),
+                )
             }
+            ClientError::Status { .. } | ClientError::Decode { .. } => {
+                ApiError::BadGateway("a service this request needs answered unexpectedly".into())
+            }
+            ClientError::Invalid { .. } => ApiError::Internal(anyhow::anyhow!(err)),
         }
     }
 }
@@ -68,6 +83,9 @@ pub struct ClientPolicy {
     pub failure_threshold: u32,
     /// How long the circuit stays open before one trial call is let through.
     pub open_for: Duration,
+    /// The whole call, every attempt and pause included; attempts are cut to what remains.
+    /// Must fit inside the calling request's own deadline (checked at start-up).
+    pub budget: Duration,
 }
 
 impl Default for ClientPolicy {
@@ -78,6 +96,7 @@ impl Default for ClientPolicy {
             backoff: Duration::from_millis(50),
             failure_threshold: 5,
             open_for: Duration::from_secs(5),
+            budget: Duration::from_secs(3),
         }
     }
 }
@@ -170,14 +189,22 @@ impl ServiceClient {
         &self.base_url
     }
 
-    /// Sends `req`, retrying idempotent requests on connection errors, timeouts and 502/503/504.
-    /// Any other answer (including 4xx and 500) is returned as is for the caller to interpret.
+    /// Sends `req` within the policy's budget, retrying idempotent requests on connection
+    /// errors and 502/503/504 while budget remains. Any other answer (4xx, 500) is returned as
+    /// is for the caller to interpret.
+    ///
+    /// The circuit breaker sees one outcome per call, however many attempts it took: a failure
+    /// only when the upstream itself could not be reached or a proxy in front of it answered a
+    /// bare 502/503/504. A deliberate problem+json answer (even a 503) is the upstream speaking;
+    /// a request that cannot be built (a local mistake) and a call abandoned by its caller
+    /// count as nothing.
     pub async fn send(&self, req: Outbound) -> Result<reqwest::Response, ClientError> {
         let attempts = if req.is_idempotent() {
             self.policy.retries + 1
         } else {
             1
         };
+        let url = self.url_for(&req.path)?;
         let mut headers = req.headers.clone();
         propagate_context(&mut headers);
         if let Some(identity) = &self.identity {
@@ -185,35 +212,46 @@ impl ServiceClient {
                 headers.insert(crate::identity::SERVICE_TOKEN_HEADER, value);
             }
         }
-        let url = format!("{}{}", self.base_url, req.path);
+        let Some(permit) = self.breaker.try_acquire() else {
+            metrics::counter!("client_circuit_open_total", "upstream" => self.upstream)
+                .increment(1);
+            return Err(ClientError::CircuitOpen {
+                upstream: self.upstream,
+            });
+        };
+        let deadline = Instant::now() + self.policy.budget.max(Duration::from_millis(1));
         let mut last_error = None;
         for attempt in 0..attempts {
             if attempt > 0 {
                 let base = self.policy.backoff * 2u32.pow(attempt - 1);
                 let jitter = rand::thread_rng().gen_range(0..=base.as_millis() as u64 / 2 + 1);
-                tokio::time::sleep(base + Duration::from_millis(jitter)).await;
+                let pause = base + Duration::from_millis(jitter);
+                // No retry that cannot finish in time, and none once the circuit has opened
+                // because of other calls.
+                if Instant::now() + pause >= deadline
+                    || (self.breaker.is_open() && !permit.is_trial())
+                {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
             }
-            if !self.breaker.allow() {
-                metrics::counter!("client_circuit_open_total", "upstream" => self.upstream)
-                    .increment(1);
-                return Err(last_error.unwrap_or(ClientError::CircuitOpen {
-                    upstream: self.upstream,
-                }));
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break;
             }
             let mut builder = self
                 .http
-                .request(req.method.clone(), &url)
+                .request(req.method.clone(), url.clone())
                 .headers(headers.clone())
-                .timeout(self.policy.timeout);
+                .timeout(self.policy.timeout.min(remaining));
             if let Some(body) = &req.body {
                 builder = builder.body(body.clone());
             }
-            let outcome = builder.send().await;
-            match outcome {
-                Ok(response) if is_retryable_status(response.status().as_u16()) => {
-                    self.breaker.record_failure();
+            match builder.send().await {
+                Ok(response) if is_bare_gateway_error(&response) => {
                     let status = response.status().as_u16();
                     if attempt + 1 == attempts {
+                        permit.failure();
                         return Ok(response);
                     }
                     last_error = Some(ClientError::Status {
@@ -222,16 +260,34 @@ impl ServiceClient {
                         body: String::new(),
                     });
                 }
+                Ok(response) if is_retryable_status(response.status().as_u16()) => {
+                    // The upstream answered on purpose (problem+json): it is alive.
+                    if attempt + 1 == attempts {
+                        permit.success();
+                        return Ok(response);
+                    }
+                    last_error = Some(ClientError::Status {
+                        upstream: self.upstream,
+                        status: response.status().as_u16(),
+                        body: String::new(),
+                    });
+                }
                 Ok(response) => {
-                    self.breaker.record_success();
+                    permit.success();
                     return Ok(response);
                 }
+                Err(err) if err.is_builder() => {
+                    permit.forget();
+                    return Err(ClientError::Invalid {
+                        upstream: self.upstream,
+                        reason: root_cause(&err),
+                    });
+                }
                 Err(err) => {
-                    self.breaker.record_failure();
                     last_error = Some(if err.is_timeout() {
                         ClientError::Timeout {
                             upstream: self.upstream,
-                            timeout_ms: self.policy.timeout.as_millis(),
+                            timeout_ms: self.policy.timeout.min(remaining).as_millis(),
                         }
                     } else {
                         ClientError::Unreachable {
@@ -242,7 +298,32 @@ impl ServiceClient {
                 }
             }
         }
-        Err(last_error.expect("at least one attempt was made"))
+        match &last_error {
+            Some(ClientError::Status { .. }) => permit.success(),
+            _ => permit.failure(),
+        }
+        Err(last_error.unwrap_or(ClientError::Timeout {
+            upstream: self.upstream,
+            timeout_ms: self.policy.budget.as_millis(),
+        }))
+    }
+
+    /// The full URL of `path`, refused locally when it could never be sent (too long, not a
+    /// valid URI): a caller's mistake must not look like an upstream failure.
+    fn url_for(&self, path: &str) -> Result<reqwest::Url, ClientError> {
+        let invalid = |reason: String| ClientError::Invalid {
+            upstream: self.upstream,
+            reason,
+        };
+        if !path.starts_with('/') || path.len() > MAX_PATH_BYTES {
+            return Err(invalid(format!(
+                "path must start with / and be at most {MAX_PATH_BYTES} bytes"
+            )));
+        }
+        let url = reqwest::Url::parse(&format!("{}{}", self.base_url, path))
+            .map_err(|e| invalid(e.to_string()))?;
+        http::Uri::try_from(url.as_str()).map_err(|e| invalid(e.to_string()))?;
+        Ok(url)
     }
 
     /// GET a JSON document; non-2xx answers become [`ClientError::Status`].
@@ -276,6 +357,39 @@ impl ServiceClient {
 
 fn is_retryable_status(status: u16) -> bool {
     matches!(status, 502..=504)
+}
+
+/// A 502/503/504 that is not a problem+json from a Wayfare service: a proxy or load balancer
+/// in front of the upstream found nobody home.
+fn is_bare_gateway_error(response: &reqwest::Response) -> bool {
+    is_retryable_status(response.status().as_u16())
+        && !response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with(crate::error::PROBLEM_JSON))
+}
+
+/// Longest path (with query) a client sends; longer ones are refused before any call.
+pub const MAX_PATH_BYTES: usize = 8 * 1024;
+
+/// Characters left as they are in a path segment (RFC 3986 unreserved but `.`); everything
+/// else, including `/`, `.` and `%`, is percent-encoded, so no value is ever a dot-segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Builds an upstream path from fixed parts and caller-supplied segments, each segment
+/// percent-encoded so that `..`, `/` or `?` inside a value can never change which endpoint is
+/// called (a confused deputy). `path(&["api", "catalog", "products", id])`.
+pub fn path(segments: &[&str]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        out.push('/');
+        out.extend(percent_encoding::utf8_percent_encode(segment, SEGMENT));
+    }
+    out
 }
 
 fn root_cause(err: &reqwest::Error) -> String {
@@ -323,62 +437,178 @@ impl Injector for HeaderInjector<'_> {
     }
 }
 
-/// Closed → (threshold consecutive failures) → open → (after `open_for`) one trial call →
-/// closed on success, open again on failure.
+/// Closed → (threshold consecutive failed calls) → open → (after `open_for`) one trial call
+/// → closed on success, open again on failure.
+///
+/// A call holds a [`Permit`] for its whole life. A permit that is dropped without an outcome
+/// (the caller's request was cancelled, or the call failed for a local reason) counts as
+/// neither success nor failure, and a half-open trial that is dropped frees the trial slot at
+/// once. A trial slot that nobody frees (a call stuck longer than its own deadline) expires
+/// after `trial_timeout`, so the breaker can never wedge open.
 pub struct CircuitBreaker {
     threshold: u32,
     open_for: Duration,
-    failures: AtomicU32,
-    opened_at_ms: AtomicU64,
-    trial_in_flight: AtomicBool,
-    epoch: Instant,
+    trial_timeout: Duration,
+    state: std::sync::Mutex<BreakerState>,
 }
+
+#[derive(Debug, Clone, Copy)]
+enum BreakerState {
+    Closed {
+        failures: u32,
+    },
+    Open {
+        since: Instant,
+    },
+    /// A trial call (identified by `trial`) is in flight since `started`.
+    HalfOpen {
+        trial: u64,
+        started: Instant,
+    },
+}
+
+/// The right to make one call; records its outcome, or nothing when dropped.
+#[must_use = "record the outcome with success() or failure(); dropping counts as neither"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    /// `Some(id)` when this call is the half-open trial.
+    trial: Option<u64>,
+    settled: bool,
+}
+
+static NEXT_TRIAL: AtomicU64 = AtomicU64::new(1);
 
 impl CircuitBreaker {
     pub fn new(threshold: u32, open_for: Duration) -> Self {
+        Self::with_trial_timeout(
+            threshold,
+            open_for,
+            open_for.max(Duration::from_secs(1)) * 3,
+        )
+    }
+
+    /// `trial_timeout` bounds how long one half-open trial may hold the slot.
+    pub fn with_trial_timeout(threshold: u32, open_for: Duration, trial_timeout: Duration) -> Self {
         Self {
             threshold: threshold.max(1),
             open_for,
-            failures: AtomicU32::new(0),
-            opened_at_ms: AtomicU64::new(0),
-            trial_in_flight: AtomicBool::new(false),
-            epoch: Instant::now(),
+            trial_timeout,
+            state: std::sync::Mutex::new(BreakerState::Closed { failures: 0 }),
         }
     }
 
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64 + 1
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_open(&self) -> bool {
-        self.opened_at_ms.load(Ordering::Acquire) != 0
+        !matches!(*self.lock(), BreakerState::Closed { .. })
     }
 
+    /// A permit for one call, or `None` while the circuit is open (or its trial is running).
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let trial = match *state {
+            BreakerState::Closed { .. } => None,
+            BreakerState::Open { since } if now.duration_since(since) < self.open_for => {
+                return None
+            }
+            BreakerState::HalfOpen { started, .. }
+                if now.duration_since(started) < self.trial_timeout =>
+            {
+                return None
+            }
+            // Open long enough, or the running trial overstayed: this caller is the trial.
+            BreakerState::Open { .. } | BreakerState::HalfOpen { .. } => {
+                let id = NEXT_TRIAL.fetch_add(1, Ordering::Relaxed);
+                *state = BreakerState::HalfOpen {
+                    trial: id,
+                    started: now,
+                };
+                Some(id)
+            }
+        };
+        Some(Permit {
+            breaker: self,
+            trial,
+            settled: false,
+        })
+    }
+
+    /// Shorthand for tests and callers that do not track outcomes.
     pub fn allow(&self) -> bool {
-        let opened = self.opened_at_ms.load(Ordering::Acquire);
-        if opened == 0 {
-            return true;
-        }
-        if self.now_ms().saturating_sub(opened) < self.open_for.as_millis() as u64 {
-            return false;
-        }
-        // Half-open: exactly one caller gets to try.
-        self.trial_in_flight
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.try_acquire().map(Permit::forget).is_some()
     }
 
-    pub fn record_success(&self) {
-        self.failures.store(0, Ordering::Release);
-        self.opened_at_ms.store(0, Ordering::Release);
-        self.trial_in_flight.store(false, Ordering::Release);
+    fn on_success(&self, trial: Option<u64>) {
+        let mut state = self.lock();
+        match (*state, trial) {
+            (BreakerState::Closed { .. }, None) => *state = BreakerState::Closed { failures: 0 },
+            (BreakerState::HalfOpen { trial: current, .. }, Some(id)) if current == id => {
+                *state = BreakerState::Closed { failures: 0 }
+            }
+            // A late answer from a call made before the circuit opened, or a stale trial:
+            // the circuit's state is decided by the current trial.
+            _ => {}
+        }
     }
 
-    pub fn record_failure(&self) {
-        let failures = self.failures.fetch_add(1, Ordering::AcqRel) + 1;
-        let half_open_trial_failed = self.trial_in_flight.swap(false, Ordering::AcqRel);
-        if failures >= self.threshold || half_open_trial_failed {
-            self.opened_at_ms.store(self.now_ms(), Ordering::Release);
+    fn on_failure(&self, trial: Option<u64>) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        match (*state, trial) {
+            (BreakerState::Closed { failures }, None) => {
+                let failures = failures + 1;
+                *state = if failures >= self.threshold {
+                    BreakerState::Open { since: now }
+                } else {
+                    BreakerState::Closed { failures }
+                };
+            }
+            (BreakerState::HalfOpen { trial: current, .. }, Some(id)) if current == id => {
+                *state = BreakerState::Open { since: now }
+            }
+            _ => {}
+        }
+    }
+
+    /// A trial that ended without an outcome: let the next caller try straight away.
+    fn on_abandoned(&self, trial: u64) {
+        let mut state = self.lock();
+        if let BreakerState::HalfOpen { trial: current, .. } = *state {
+            if current == trial {
+                *state = BreakerState::Open {
+                    since: Instant::now() - self.open_for,
+                };
+            }
+        }
+    }
+}
+
+impl Permit<'_> {
+    pub fn success(mut self) {
+        self.settled = true;
+        self.breaker.on_success(self.trial);
+    }
+
+    pub fn failure(mut self) {
+        self.settled = true;
+        self.breaker.on_failure(self.trial);
+    }
+
+    /// Ends the call without an outcome (a local or client-caused error).
+    pub fn forget(self) {}
+
+    pub fn is_trial(&self) -> bool {
+        self.trial.is_some()
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let (false, Some(trial)) = (self.settled, self.trial) {
+            self.breaker.on_abandoned(trial);
         }
     }
 }
@@ -391,16 +621,148 @@ mod tests {
     fn breaker_opens_after_threshold_and_lets_one_trial_through() {
         let breaker = CircuitBreaker::new(3, Duration::from_millis(30));
         for _ in 0..3 {
-            assert!(breaker.allow());
-            breaker.record_failure();
+            breaker.try_acquire().expect("closed").failure();
         }
-        assert!(!breaker.allow());
+        assert!(breaker.try_acquire().is_none());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(breaker.allow(), "one trial after the open period");
-        assert!(!breaker.allow(), "only one trial at a time");
-        breaker.record_success();
-        assert!(breaker.allow());
+        let trial = breaker
+            .try_acquire()
+            .expect("one trial after the open period");
+        assert!(breaker.try_acquire().is_none(), "only one trial at a time");
+        trial.success();
+        assert!(breaker.try_acquire().is_some());
         assert!(!breaker.is_open());
+    }
+
+    #[test]
+    fn a_dropped_half_open_trial_frees_the_slot_and_counts_as_nothing() {
+        let breaker = CircuitBreaker::new(1, Duration::from_millis(20));
+        breaker.try_acquire().unwrap().failure();
+        std::thread::sleep(Duration::from_millis(30));
+        let trial = breaker.try_acquire().expect("trial");
+        drop(trial); // the caller went away mid-call
+        let next = breaker
+            .try_acquire()
+            .expect("the next caller gets to try at once");
+        assert!(
+            next.is_trial(),
+            "still half-open: a cancelled call is not health"
+        );
+        next.success();
+        assert!(!breaker.is_open());
+    }
+
+    #[test]
+    fn a_stuck_trial_expires_on_a_timer() {
+        let breaker = CircuitBreaker::with_trial_timeout(
+            1,
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+        );
+        breaker.try_acquire().unwrap().failure();
+        std::thread::sleep(Duration::from_millis(20));
+        let stuck = breaker.try_acquire().expect("trial");
+        assert!(breaker.try_acquire().is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        let fresh = breaker.try_acquire().expect("the stuck trial expired");
+        fresh.success();
+        // The stale trial's late answer changes nothing.
+        stuck.failure();
+        assert!(!breaker.is_open());
+    }
+
+    #[test]
+    fn forgotten_calls_are_neither_success_nor_failure() {
+        let breaker = CircuitBreaker::new(2, Duration::from_secs(60));
+        breaker.try_acquire().unwrap().failure();
+        breaker.try_acquire().unwrap().forget();
+        assert!(!breaker.is_open());
+        breaker.try_acquire().unwrap().failure();
+        assert!(
+            breaker.is_open(),
+            "two failures in a row, the forgotten call between them ignored"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_trial_request_does_not_wedge_the_client() {
+        // An upstream that accepts and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let policy = ClientPolicy {
+            retries: 0,
+            failure_threshold: 1,
+            open_for: Duration::from_millis(20),
+            timeout: Duration::from_millis(100),
+            budget: Duration::from_millis(100),
+            ..Default::default()
+        };
+        let client = ServiceClient::new("hangs", &format!("http://{addr}"), policy);
+        assert!(matches!(
+            client.send(Outbound::get("/")).await,
+            Err(ClientError::Timeout { .. })
+        ));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // The half-open trial's caller disconnects: its future is dropped mid-call.
+        let trial = client.send(Outbound::get("/"));
+        assert!(tokio::time::timeout(Duration::from_millis(10), trial)
+            .await
+            .is_err());
+        // The next call is let through as the trial (and times out like the upstream does),
+        // instead of being refused forever.
+        assert!(matches!(
+            client.send(Outbound::get("/")).await,
+            Err(ClientError::Timeout { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_built_is_a_local_error_and_leaves_the_circuit_closed() {
+        let policy = ClientPolicy {
+            failure_threshold: 1,
+            ..Default::default()
+        };
+        let client = ServiceClient::new("catalog", "http://127.0.0.1:1", policy);
+        let huge = format!("/api/catalog/products/{}", "x".repeat(70_000));
+        for _ in 0..3 {
+            assert!(matches!(
+                client.send(Outbound::get(huge.clone())).await,
+                Err(ClientError::Invalid { .. })
+            ));
+        }
+        assert!(!client.breaker.is_open());
+    }
+
+    #[tokio::test]
+    async fn one_call_adds_at_most_one_failure_however_many_retries() {
+        let policy = ClientPolicy {
+            retries: 3,
+            failure_threshold: 2,
+            backoff: Duration::from_millis(1),
+            ..Default::default()
+        };
+        let client = ServiceClient::new("nowhere", "http://127.0.0.1:1", policy);
+        assert!(client.send(Outbound::get("/")).await.is_err());
+        assert!(!client.breaker.is_open(), "four attempts, one failure");
+        assert!(client.send(Outbound::get("/")).await.is_err());
+        assert!(client.breaker.is_open());
+    }
+
+    #[test]
+    fn path_segments_are_encoded_so_values_cannot_climb() {
+        assert_eq!(
+            path(&["api", "catalog", "products", "../../internal/x"]),
+            "/api/catalog/products/%2E%2E%2F%2E%2E%2Finternal%2Fx"
+        );
+        assert_eq!(path(&["a", ".."]), "/a/%2E%2E");
+        assert_eq!(path(&["a", "b-c_d~1"]), "/a/b-c_d~1");
+        assert_eq!(path(&["a", "x?y#z"]), "/a/x%3Fy%23z");
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct Settings {
     pub target: String,
     /// Address of the public port (the gateway, or the single service when one target runs).
     pub listen: SocketAddr,
+    /// Address of the operational port: `/healthz`, `/readyz` and `/metrics`, for probes and
+    /// Prometheus only; never exposed publicly (`WAYFARE_OPS_LISTEN`).
+    pub ops_listen: SocketAddr,
     /// Directory for embedded SQLite files and the generated signing key.
     pub data_dir: PathBuf,
     /// Relational database for every service (`mysql://…` or `sqlite://…`); unset means an
@@ -134,8 +137,13 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Deadline for one request inside a service; past it the client gets 503.
     pub request_timeout_ms: u64,
-    /// Deadline for one service-to-service call (each attempt).
+    /// Deadline for one service-to-service call, retries included.
     pub client_timeout_ms: u64,
+    /// Time a client has to send a request's headers, and to start its next request on a
+    /// kept-alive connection; slower clients are disconnected (slowloris).
+    pub header_read_timeout_ms: u64,
+    /// Open connections per listener; past it new connections wait in the backlog.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,9 +212,22 @@ pub struct AuthSettings {
     /// File holding the PEM key. When neither is set, a key is generated once and kept in
     /// `data_dir/auth-signing-key.pem`.
     pub signing_key_file: Option<PathBuf>,
-    /// Admin account created on start when both are set and it does not exist yet.
+    /// Admin account created on start when both are set and it does not exist yet. If a
+    /// customer account already holds the e-mail, auth refuses to start (it never promotes).
     pub admin_email: Option<String>,
     pub admin_password: Option<SecretString>,
+    /// No session outlives this, however often its refresh token is rotated.
+    pub session_max_seconds: u64,
+    /// Password hashes computed at once (0: one per CPU core); each takes ~19 MiB.
+    pub hash_concurrency: usize,
+    /// Hash requests allowed to wait for a slot; past it the answer is 503 + Retry-After.
+    pub hash_queue: usize,
+    /// How long a queued hash request waits for a slot before 503.
+    pub hash_queue_wait_ms: u64,
+    /// Failed logins for one account before each further attempt must wait (backoff).
+    pub login_free_failures: u32,
+    /// Longest wait the per-account backoff imposes.
+    pub login_backoff_max_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -232,9 +253,16 @@ pub struct RateLimitSettings {
     pub per_client_burst: u32,
     pub per_user_per_second: f64,
     pub per_user_burst: u32,
-    /// Login attempts per client, per minute (stricter, against credential stuffing).
+    /// Login attempts per client address, per minute. Loose on purpose (offices and mobile
+    /// carriers share addresses): guessing is stopped per account by auth's backoff.
     pub login_per_minute: f64,
     pub login_burst: u32,
+    /// Sign-ups per client address, per hour (each costs a password hash).
+    pub signup_per_hour: f64,
+    pub signup_burst: u32,
+    /// Token refreshes per client address, per minute.
+    pub refresh_per_minute: f64,
+    pub refresh_burst: u32,
 }
 
 impl Default for Settings {
@@ -242,6 +270,7 @@ impl Default for Settings {
         Self {
             target: "all".into(),
             listen: "127.0.0.1:8080".parse().expect("valid literal"),
+            ops_listen: "127.0.0.1:9464".parse().expect("valid literal"),
             data_dir: PathBuf::from("wayfare-data"),
             database_url: None,
             database_urls: BTreeMap::new(),
@@ -269,6 +298,8 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout_ms: 10_000,
             client_timeout_ms: 3_000,
+            header_read_timeout_ms: 30_000,
+            max_connections: 4096,
         }
     }
 }
@@ -293,6 +324,12 @@ impl Default for AuthSettings {
             signing_key_file: None,
             admin_email: None,
             admin_password: None,
+            session_max_seconds: 90 * 24 * 3600,
+            hash_concurrency: 0,
+            hash_queue: 32,
+            hash_queue_wait_ms: 2_000,
+            login_free_failures: 5,
+            login_backoff_max_seconds: 900,
         }
     }
 }
@@ -317,8 +354,12 @@ impl Default for RateLimitSettings {
             per_client_burst: 100,
             per_user_per_second: 25.0,
             per_user_burst: 50,
-            login_per_minute: 10.0,
-            login_burst: 10,
+            login_per_minute: 60.0,
+            login_burst: 30,
+            signup_per_hour: 30.0,
+            signup_burst: 10,
+            refresh_per_minute: 120.0,
+            refresh_burst: 60,
         }
     }
 }
@@ -387,6 +428,50 @@ impl Settings {
         }
         if let Some(v) = get("WAYFARE_LISTEN") {
             self.listen = parse("WAYFARE_LISTEN", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_OPS_LISTEN") {
+            self.ops_listen = parse("WAYFARE_OPS_LISTEN", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_HEADER_READ_TIMEOUT_MS") {
+            self.http.header_read_timeout_ms = parse("WAYFARE_HEADER_READ_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_MAX_CONNECTIONS") {
+            self.http.max_connections = parse("WAYFARE_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_SESSION_MAX_SECONDS") {
+            self.auth.session_max_seconds = parse("WAYFARE_SESSION_MAX_SECONDS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_REFRESH_TOKEN_TTL_SECONDS") {
+            self.auth.refresh_token_ttl_seconds = parse("WAYFARE_REFRESH_TOKEN_TTL_SECONDS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_HASH_CONCURRENCY") {
+            self.auth.hash_concurrency = parse("WAYFARE_HASH_CONCURRENCY", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_HASH_QUEUE") {
+            self.auth.hash_queue = parse("WAYFARE_HASH_QUEUE", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_HASH_QUEUE_WAIT_MS") {
+            self.auth.hash_queue_wait_ms = parse("WAYFARE_HASH_QUEUE_WAIT_MS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_LOGIN_FREE_FAILURES") {
+            self.auth.login_free_failures = parse("WAYFARE_LOGIN_FREE_FAILURES", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_LOGIN_BACKOFF_MAX_SECONDS") {
+            self.auth.login_backoff_max_seconds = parse("WAYFARE_LOGIN_BACKOFF_MAX_SECONDS", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RATE_LIMIT_SIGNUP_PER_HOUR") {
+            self.gateway.rate_limit.signup_per_hour =
+                parse("WAYFARE_RATE_LIMIT_SIGNUP_PER_HOUR", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RATE_LIMIT_SIGNUP_BURST") {
+            self.gateway.rate_limit.signup_burst = parse("WAYFARE_RATE_LIMIT_SIGNUP_BURST", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RATE_LIMIT_REFRESH_PER_MINUTE") {
+            self.gateway.rate_limit.refresh_per_minute =
+                parse("WAYFARE_RATE_LIMIT_REFRESH_PER_MINUTE", &v)?;
+        }
+        if let Some(v) = get("WAYFARE_RATE_LIMIT_REFRESH_BURST") {
+            self.gateway.rate_limit.refresh_burst = parse("WAYFARE_RATE_LIMIT_REFRESH_BURST", &v)?;
         }
         if let Some(v) = get("WAYFARE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -671,6 +756,13 @@ impl Settings {
                 ));
             }
         }
+        self.validate_deadlines()?;
+        if self.http.header_read_timeout_ms == 0 || self.http.max_connections == 0 {
+            return Err(ConfigError::new(
+                "WAYFARE_HEADER_READ_TIMEOUT_MS",
+                "connection limits must be greater than 0",
+            ));
+        }
         if self.order.reconcile_interval_ms == 0 || self.order.reservation_ttl_seconds == 0 {
             return Err(ConfigError::new(
                 "WAYFARE_RECONCILE_INTERVAL_MS",
@@ -686,6 +778,52 @@ impl Settings {
             return Err(ConfigError::new(
                 "WAYFARE_RATE_LIMIT_*",
                 "rates must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Each caller's whole budget for a call (retries included) must end before the caller's
+    /// own request deadline, and a callee must give up on its own dependency before its caller
+    /// gives up on it; otherwise a slow dependency shows up as a confusing error one hop away.
+    fn validate_deadlines(&self) -> Result<(), ConfigError> {
+        let request = self.http.request_timeout_ms;
+        let must_fit = |setting: &str, budget: u64, deadline: u64, what: &str| {
+            if budget >= deadline {
+                Err(ConfigError::new(
+                    setting,
+                    format!("{budget} ms must be less than {what} ({deadline} ms)"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        must_fit(
+            "WAYFARE_CLIENT_TIMEOUT_MS",
+            self.http.client_timeout_ms,
+            request,
+            "WAYFARE_REQUEST_TIMEOUT_MS, the caller's own deadline",
+        )?;
+        must_fit(
+            "WAYFARE_PAYMENT_TIMEOUT_MS",
+            self.order.payment_timeout_ms,
+            request,
+            "WAYFARE_REQUEST_TIMEOUT_MS, order's own deadline",
+        )?;
+        must_fit(
+            "WAYFARE_PROVIDER_TIMEOUT_MS",
+            self.payment.provider_timeout_ms,
+            request,
+            "WAYFARE_REQUEST_TIMEOUT_MS, payment's own deadline",
+        )?;
+        // The gateway's own deadline is its upstream budget plus a margin (the supervisor
+        // sets it), so the whole proxied call, its one retry included, always fits.
+        if self.gateway.upstream_timeout_ms == 0 {
+            return Err(ConfigError::new(
+                "WAYFARE_UPSTREAM_TIMEOUT_MS",
+                "must be greater than 0",
             ));
         }
         Ok(())

@@ -74,6 +74,7 @@ impl ServiceContext {
             })?;
         let policy = client::ClientPolicy {
             timeout,
+            budget: timeout,
             ..Default::default()
         };
         Ok(client::ServiceClient::new(upstream, url, policy))

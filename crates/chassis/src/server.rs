@@ -5,7 +5,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::Request as HttpRequest;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +20,8 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::config::HttpSettings;
+
+type Request<B = axum::body::Body> = HttpRequest<B>;
 use crate::error::ApiError;
 use crate::health::Health;
 
@@ -95,21 +98,96 @@ impl StackSettings {
     }
 }
 
-/// Wraps a service's API router with the health endpoints and the standard layers.
-pub fn service_router(api: Router, health: Health, stack: StackSettings) -> Router {
-    let ops = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .with_state(health);
-    api.merge(ops)
+/// Wraps a service's API router with the standard layers. Operational endpoints (`/healthz`,
+/// `/readyz`, `/metrics`) are not here: they live on the separate operational port
+/// ([`ops_router`]), so nothing on a public port can reach them.
+pub fn service_router(api: Router, stack: StackSettings) -> Router {
+    let router = api
         .layer(middleware::from_fn_with_state(
             stack.clone(),
             limit_and_timeout,
         ))
         .layer(DefaultBodyLimit::max(stack.body_limit_bytes))
         .layer(middleware::from_fn(framework_errors_as_problems))
-        .layer(middleware::from_fn_with_state(stack, request_context))
+        .layer(middleware::from_fn(reject_malformed_requests))
+        .layer(middleware::from_fn_with_state(stack, request_context));
+    security_headers(router)
+}
+
+/// The operational port: liveness, readiness (of everything `health` covers) and metrics.
+pub fn ops_router(health: Health) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(health)
+        .layer(middleware::from_fn(framework_errors_as_problems))
+}
+
+/// Browser-facing protections on every answer, errors included (an early 413 as much as a
+/// page). Handlers may set their own values first.
+fn security_headers(router: Router) -> Router {
+    let headers: [(&str, &str); 6] = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
+        ),
+    ];
+    headers.into_iter().fold(router, |router, (name, value)| {
+        router.layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            ),
+        )
+    })
+}
+
+/// Longest request target accepted (nginx's large_client_header_buffers is 8 KiB).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Largest total size of the request headers accepted.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Requests the HTTP library lets through but no service should serve, answered as
+/// problem+json: a target that is too long (414), headers that are too large (431), and an
+/// HTTP/1.1 request without `Host` (400, RFC 9112 §3.2).
+async fn reject_malformed_requests(req: Request, next: Next) -> Response {
+    let uri_len = req.uri().to_string().len();
+    if uri_len > MAX_URI_BYTES {
+        return crate::error::Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+        )
+        .into_response_with(StatusCode::URI_TOO_LONG);
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        return crate::error::Problem::new(
+            status,
+            "headers_too_large",
+            format!("the request headers are larger than {MAX_HEADER_BYTES} bytes"),
+        )
+        .into_response_with(status);
+    }
+    if req.version() == http::Version::HTTP_11
+        && !req.headers().contains_key(header::HOST)
+        && req.uri().authority().is_none()
+    {
+        return ApiError::BadRequest("an HTTP/1.1 request must carry a Host header".into())
+            .into_response();
+    }
+    next.run(req).await
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -286,10 +364,25 @@ async fn limit_and_timeout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > stack.body_limit_bytes) {
-        return ApiError::PayloadTooLarge {
+        let expects_continue = req
+            .headers()
+            .get(header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+        // A client that asked `Expect: 100-continue` has sent nothing yet and reads our answer
+        // first. Any other client is still sending: read (and discard) a bounded amount so it
+        // sees the 413 instead of a reset connection (a lingering close, as nginx does).
+        if !expects_continue {
+            drain_briefly(req.into_body()).await;
+        }
+        let mut response = ApiError::PayloadTooLarge {
             limit: stack.body_limit_bytes,
         }
         .into_response();
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
     }
     req.extensions_mut()
         .insert(BodyLimit(stack.body_limit_bytes));
@@ -303,6 +396,27 @@ async fn limit_and_timeout(
     }
 }
 
+/// How much of an oversized body is read and thrown away before answering 413, at most.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+async fn drain_briefly(body: axum::body::Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut read = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Some(data) = frame.data_ref() {
+                read += data.len();
+                if read > DRAIN_BYTES {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+}
+
 struct HeaderExtractor<'a>(&'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
@@ -314,11 +428,31 @@ impl Extractor for HeaderExtractor<'_> {
     }
 }
 
+/// Connection-level limits of every listener (nginx-like defaults, see `HttpSettings`).
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Time a client has to send a request's headers, and to start the next request on a
+    /// kept-alive connection (the idle timeout): a slowloris client is cut off after it.
+    pub header_read_timeout: Duration,
+    /// Open connections per listener; past it new connections wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+        }
+    }
+}
+
 /// A bound listener and the router it will serve.
 pub struct BoundService {
     pub name: &'static str,
     pub listener: TcpListener,
     pub router: Router,
+    pub limits: ConnectionLimits,
 }
 
 impl BoundService {
@@ -331,17 +465,62 @@ impl BoundService {
     /// Serves until `stop` is cancelled, then stops accepting and lets in-flight requests
     /// finish for at most `grace`.
     pub async fn serve(self, stop: CancellationToken, grace: Duration) -> anyhow::Result<()> {
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+        use hyper_util::server::conn::auto;
+        use tower::ServiceExt;
+
         let name = self.name;
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let stopped = stop.clone();
-        let server = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { stopped.cancelled().await });
-        let server = tokio::spawn(async move { server.await });
-        stop.cancelled().await;
-        match tokio::time::timeout(grace, server).await {
-            Ok(joined) => joined??,
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.limits.header_read_timeout)
+            // Room above MAX_HEADER_BYTES so oversized headers reach our problem+json 431.
+            .max_buf_size(MAX_HEADER_BYTES * 4);
+        builder.http2().timer(TokioTimer::new());
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            self.limits.max_connections.max(1),
+        ));
+        loop {
+            let permit = tokio::select! {
+                _ = stop.cancelled() => break,
+                permit = slots.clone().acquire_owned() => permit?,
+            };
+            let (stream, peer) = tokio::select! {
+                _ = stop.cancelled() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of file descriptors and the like: back off, do not spin.
+                        tracing::warn!(service = name, error = %err, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let router = self.router.clone();
+            let service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    router.clone().oneshot(req.map(axum::body::Body::new))
+                });
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+        drop(self.listener);
+        match tokio::time::timeout(grace, graceful.shutdown()).await {
+            Ok(()) => {}
             Err(_) => tracing::warn!(
                 service = name,
                 "grace period over; dropping in-flight requests"

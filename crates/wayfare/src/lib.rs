@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use wayfare_chassis::config::Settings;
 use wayfare_chassis::db::Migration;
 use wayfare_chassis::health::Health;
-use wayfare_chassis::server::{BoundService, StackSettings};
+use wayfare_chassis::server::{BoundService, ConnectionLimits, StackSettings};
 use wayfare_chassis::{cache::Cache, BuiltService, ServiceContext};
 
 /// A service's schema migrations, by name (the gateway has none).
@@ -44,6 +44,7 @@ async fn build_service(name: &str, ctx: &ServiceContext) -> anyhow::Result<Built
 pub struct Platform {
     services: Vec<BoundService>,
     public_addr: SocketAddr,
+    ops_addr: SocketAddr,
     health: Health,
     drain_delay: Duration,
     grace: Duration,
@@ -78,6 +79,11 @@ impl Platform {
         };
         let mut listeners = Vec::new();
         let mut settings = settings;
+        let ops_listener = TcpListener::bind(settings.ops_listen)
+            .await
+            .with_context(|| {
+                format!("operational port: cannot listen on {}", settings.ops_listen)
+            })?;
         for name in &targets {
             let addr: SocketAddr = if *name == public {
                 settings.listen
@@ -110,18 +116,16 @@ impl Platform {
             built.push((service, listener));
         }
         let all_checks: Vec<_> = built.iter().flat_map(|(s, _)| s.checks.clone()).collect();
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_millis(settings.http.header_read_timeout_ms),
+            max_connections: settings.http.max_connections,
+        };
         let mut services = Vec::new();
         let mut public_addr = None;
-        let mut public_health = Health::new(draining.clone());
+        // The operational port's readiness covers every service in the process.
+        let health = Health::new(draining.clone()).with_checks(all_checks);
         for (service, listener) in built {
             let is_public = service.name == public;
-            // The public port's readiness covers every service in the process.
-            let checks = if is_public {
-                all_checks.clone()
-            } else {
-                service.checks.clone()
-            };
-            let health = Health::new(draining.clone()).with_checks(checks);
             let mut stack = StackSettings::from_http(service.name, &settings.http);
             if service.name == wayfare_gateway::NAME {
                 // The gateway must outlast its upstream deadline, so a slow upstream is a 504
@@ -131,22 +135,34 @@ impl Platform {
                         + Duration::from_secs(2),
                 );
             }
-            let router =
-                wayfare_chassis::server::service_router(service.api, health.clone(), stack);
+            let router = wayfare_chassis::server::service_router(service.api, stack);
             if is_public {
                 public_addr = Some(listener.local_addr()?);
-                public_health = health;
             }
             services.push(BoundService {
                 name: service.name,
                 listener,
                 router,
+                limits,
             });
         }
+        let ops_addr = ops_listener.local_addr()?;
+        // Serving the operational port is stopped last (after every service), so probes and
+        // scrapes see the drain through to the end.
+        services.insert(
+            0,
+            BoundService {
+                name: "ops",
+                listener: ops_listener,
+                router: wayfare_chassis::server::ops_router(health.clone()),
+                limits,
+            },
+        );
         Ok(Platform {
             services,
             public_addr: public_addr.context("no public service")?,
-            health: public_health,
+            ops_addr,
+            health,
             drain_delay: Duration::from_secs(settings.shutdown.drain_delay_seconds),
             grace: Duration::from_secs(settings.shutdown.grace_seconds),
         })
@@ -156,10 +172,16 @@ impl Platform {
         self.public_addr
     }
 
+    /// The operational port (`/healthz`, `/readyz`, `/metrics`).
+    pub fn ops_addr(&self) -> SocketAddr {
+        self.ops_addr
+    }
+
     /// Addresses of every service in the process, by name.
     pub fn service_addrs(&self) -> Vec<(&'static str, SocketAddr)> {
         self.services
             .iter()
+            .filter(|s| s.name != "ops")
             .map(|s| (s.name, s.local_addr()))
             .collect()
     }

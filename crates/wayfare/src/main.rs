@@ -3,6 +3,11 @@
 //! (`--target catalog`); `migrate` applies schemas and exits; `seed` loads a large synthetic
 //! catalog; `keygen` prints a new token signing key.
 
+/// mimalloc gives freed memory back to the system (glibc's malloc keeps the arenas a burst of
+/// password hashes grew, so resident memory never came down again).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -140,6 +145,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(service = name, addr = %service_addr, "listening");
     }
     println!("Wayfare is ready: open http://{addr}/ (API under http://{addr}/api/)");
+    println!(
+        "Operational port: http://{}/readyz and /metrics (not for the public)",
+        platform.ops_addr()
+    );
     if embedded {
         println!(
             "Embedded data in {} (delete it to start afresh). Ctrl-C stops.",

@@ -40,11 +40,74 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted_hops: usize) -> 
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    // Fewer entries than trusted proxies means the request did not come through all of them:
+    // every entry it carries may be the client's own invention, so only the peer counts.
     if forwarded.len() >= trusted_hops {
         forwarded[forwarded.len() - trusted_hops]
     } else {
-        forwarded.first().copied().unwrap_or_else(|| peer.ip())
+        peer.ip()
     }
+}
+
+/// Why a request path cannot be routed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// Dot-segments would take it above the root, or out of the route it names.
+    Climbs,
+    /// Not valid percent-encoding of UTF-8.
+    Malformed,
+}
+
+/// The path with dot-segments removed (RFC 3986 §5.2.4), treating `%2e`/`%2E` as `.` so that
+/// encoded dots cannot smuggle a climb past routing. Other percent-encodings are kept as
+/// sent. A path that climbs above the root is refused, never clamped.
+pub fn normalize_path(path: &str) -> Result<String, PathError> {
+    if !path.starts_with('/') {
+        return Err(PathError::Malformed);
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    let last = segments.len() - 1;
+    let mut trailing_slash = false;
+    for (i, segment) in segments.iter().enumerate() {
+        let decoded_dots = segment.replace("%2e", ".").replace("%2E", ".");
+        match decoded_dots.as_str() {
+            "." => trailing_slash = i == last,
+            ".." => {
+                if out.pop().is_none() {
+                    return Err(PathError::Climbs);
+                }
+                trailing_slash = i == last;
+            }
+            _ => {
+                if segment.contains('%')
+                    && percent_encoding::percent_decode_str(segment)
+                        .decode_utf8()
+                        .is_err()
+                {
+                    return Err(PathError::Malformed);
+                }
+                out.push(segment);
+                trailing_slash = false;
+            }
+        }
+    }
+    let mut normalized = format!("/{}", out.join("/"));
+    if trailing_slash && !normalized.ends_with('/') {
+        normalized.push('/');
+    }
+    Ok(normalized)
+}
+
+/// Where a request may go: its normalised path and the route it falls under. A path whose
+/// dot-segments change which route (or whether any route) applies is refused.
+pub fn route_request(path: &str) -> Result<(String, &'static str, &'static str), PathError> {
+    let normalized = normalize_path(path)?;
+    let (prefix, service) = route_for(&normalized).ok_or(PathError::Climbs)?;
+    if normalized != path && route_for(path).map(|(p, _)| p) != Some(prefix) {
+        return Err(PathError::Climbs);
+    }
+    Ok((normalized, prefix, service))
 }
 
 #[cfg(test)]
@@ -61,6 +124,51 @@ mod tests {
         assert_eq!(route_for("/api/catalogue"), None);
         assert_eq!(route_for("/internal/stock"), None);
         assert_eq!(route_for("/api/cart/items/1"), Some(("/api/cart", "order")));
+    }
+
+    #[test]
+    fn dot_segments_are_removed_and_climbing_out_is_refused() {
+        assert_eq!(
+            normalize_path("/api/catalog/./products").unwrap(),
+            "/api/catalog/products"
+        );
+        assert_eq!(
+            normalize_path("/api/catalog/products/x/../y").unwrap(),
+            "/api/catalog/products/y"
+        );
+        assert_eq!(normalize_path("/a/b/..").unwrap(), "/a/");
+        assert_eq!(normalize_path("/../x"), Err(PathError::Climbs));
+        for climbing in [
+            "/api/catalog/../../internal/reservations",
+            "/api/catalog/%2e%2e/%2e%2e/metrics",
+            "/api/catalog/%2E%2E/%2E%2E/metrics",
+            "/api/orders/../../readyz",
+            "/api/orders/../catalog/products",
+            "/api/catalog/.%2e/.%2E/internal/x",
+        ] {
+            assert_eq!(
+                route_request(climbing),
+                Err(PathError::Climbs),
+                "{climbing}"
+            );
+        }
+        assert_eq!(
+            route_request("/api/catalog/products/a/../b").unwrap().0,
+            "/api/catalog/products/b"
+        );
+        assert_eq!(route_request("/api/catalog/%ff"), Err(PathError::Malformed));
+    }
+
+    #[test]
+    fn fewer_forwarded_entries_than_hops_trusts_only_the_peer() {
+        let peer: SocketAddr = "10.0.0.9:1234".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        assert_eq!(client_ip(peer, &headers, 2).to_string(), "10.0.0.9");
+        assert_eq!(
+            client_ip(peer, &HeaderMap::new(), 1).to_string(),
+            "10.0.0.9"
+        );
     }
 
     #[test]

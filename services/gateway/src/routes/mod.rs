@@ -13,13 +13,12 @@ use axum::routing::any;
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 use wayfare_chassis::client::{Outbound, ServiceClient};
 use wayfare_chassis::identity::TokenVerifier;
 use wayfare_chassis::server::RouteLabel;
 use wayfare_chassis::ApiError;
 
-use crate::domain::{client_ip, route_for};
+use crate::domain::{client_ip, route_for, route_request, PathError};
 use crate::store::RateLimiter;
 
 #[derive(Clone)]
@@ -56,7 +55,8 @@ pub fn router(state: GatewayState, web: WebSettings) -> Router {
     if !web.cors_origins.is_empty() {
         router = router.layer(cors(&web.cors_origins));
     }
-    security_headers(router)
+    // Security headers are set by the chassis on every service's answers.
+    router
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -81,26 +81,6 @@ fn cors(origins: &[String]) -> CorsLayer {
         ])
         .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
-}
-
-fn security_headers(router: Router) -> Router {
-    let headers: [(&str, &str); 6] = [
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "strict-origin-when-cross-origin"),
-        ("strict-transport-security", "max-age=63072000; includeSubDomains"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
-        ),
-    ];
-    headers.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ))
-    })
 }
 
 /// The whole public API: every reachable service's `/openapi.json`, merged. Services that do
@@ -172,7 +152,9 @@ async fn proxy(
     req: Request,
 ) -> Response {
     let path = req.uri().path().to_string();
-    let label = route_for(&path)
+    let label = route_request(&path)
+        .ok()
+        .and_then(|(normalized, _, _)| route_for(&normalized))
         .map(|(prefix, _)| prefix)
         .unwrap_or("/api/unknown");
     let mut response = match forward(&state, peer, req).await {
@@ -189,8 +171,12 @@ async fn forward(
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let (_, service) =
-        route_for(parts.uri.path()).ok_or_else(|| ApiError::NotFound("no such API".into()))?;
+    let (normalized, _, service) = route_request(parts.uri.path()).map_err(|err| match err {
+        PathError::Climbs => ApiError::BadRequest("the path climbs out of the API it names".into()),
+        PathError::Malformed => {
+            ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
+        }
+    })?;
     let upstream = state
         .upstreams
         .get(service)
@@ -198,9 +184,10 @@ async fn forward(
 
     let ip = client_ip(peer, &parts.headers, state.trusted_proxy_hops).to_string();
     state.limiter.per_client(&ip).await?;
-    if parts.method == Method::POST && parts.uri.path() == "/api/auth/login" {
-        state.limiter.login(&ip).await?;
-    }
+    state
+        .limiter
+        .sensitive(&parts.method, &normalized, &ip)
+        .await?;
     // Reject bad tokens here so forged traffic never reaches a service; the service verifies
     // again itself (it trusts no identity it did not check).
     if parts.headers.contains_key(header::AUTHORIZATION) {
@@ -231,12 +218,11 @@ async fn forward(
     if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
         headers.insert("x-forwarded-for", value);
     }
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/")
-        .to_string();
+    // The upstream sees the normalised path: what was routed is what is served.
+    let path = match parts.uri.query() {
+        Some(query) => format!("{normalized}?{query}"),
+        None => normalized,
+    };
     let outbound = Outbound {
         method: parts.method,
         path,

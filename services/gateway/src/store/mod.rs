@@ -62,14 +62,33 @@ impl RateLimiter {
         .await
     }
 
-    pub async fn login(&self, ip: &str) -> Result<(), ApiError> {
-        self.take(
-            "login",
-            ip,
-            self.settings.login_per_minute / 60.0,
-            self.settings.login_burst,
-        )
-        .await
+    /// The stricter per-address bucket of an endpoint that costs a password hash or guards
+    /// credentials (login, signup, refresh), if `method path` is one.
+    pub async fn sensitive(
+        &self,
+        method: &http::Method,
+        path: &str,
+        ip: &str,
+    ) -> Result<(), ApiError> {
+        if method != http::Method::POST {
+            return Ok(());
+        }
+        let s = &self.settings;
+        match path {
+            "/api/auth/login" => {
+                self.take("login", ip, s.login_per_minute / 60.0, s.login_burst)
+                    .await
+            }
+            "/api/auth/signup" => {
+                self.take("signup", ip, s.signup_per_hour / 3600.0, s.signup_burst)
+                    .await
+            }
+            "/api/auth/refresh" => {
+                self.take("refresh", ip, s.refresh_per_minute / 60.0, s.refresh_burst)
+                    .await
+            }
+            _ => Ok(()),
+        }
     }
 }
 
