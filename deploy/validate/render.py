@@ -18,15 +18,19 @@ CHART = DEPLOY / "helm" / "wayfare"
 RELEASE = "wayfare"
 KUBE_VERSIONS = ["v1.30.0", "v1.31.0", "v1.32.0", "v1.33.0"]
 
-# value set -> (namespace, files layered in order, like `helm -f a -f b`)
+# value set -> (namespace, files layered in order, like `helm -f a -f b`). The environments layer
+# exactly what their Argo CD Application layers (values-<env>.yaml, then the Terraform-generated
+# values-<env>-terraform.yaml); deploy/validate/contract checks the two lists agree.
+DEV = ["values-dev.yaml", "values-dev-terraform.yaml"]
+PROD = ["values-prod.yaml", "values-prod-terraform.yaml"]
 VALUE_SETS: dict[str, tuple[str, list[str]]] = {
     "default": ("wayfare", []),
-    "dev": ("wayfare-dev", ["values-dev.yaml"]),
-    "prod": ("wayfare-prod", ["values-prod.yaml"]),
-    "prod-bluegreen-blue": ("wayfare-prod", ["values-prod.yaml", "ci/bluegreen-blue.yaml"]),
-    "prod-bluegreen-green": ("wayfare-prod", ["values-prod.yaml", "ci/bluegreen-green.yaml"]),
-    "prod-all-services": ("wayfare-prod", ["values-prod.yaml", "ci/all-services.yaml"]),
-    "dev-all-services": ("wayfare-dev", ["values-dev.yaml", "ci/all-services.yaml"]),
+    "dev": ("wayfare-dev", DEV),
+    "prod": ("wayfare-prod", PROD),
+    "prod-bluegreen-blue": ("wayfare-prod", [*PROD, "ci/bluegreen-blue.yaml"]),
+    "prod-bluegreen-green": ("wayfare-prod", [*PROD, "ci/bluegreen-green.yaml"]),
+    "prod-all-services": ("wayfare-prod", [*PROD, "ci/all-services.yaml"]),
+    "dev-all-services": ("wayfare-dev", [*DEV, "ci/all-services.yaml"]),
 }
 
 

@@ -173,12 +173,16 @@ def irsa_roles(env: str) -> dict[str, set[str]]:
 
 def database_subnet_cidrs(env: str) -> list[str]:
     """The network module's database subnets for the env's VPC CIDR (cidrsubnet, evaluated here)."""
+    return subnet_cidrs(env, "database_subnets")
+
+
+def subnet_cidrs(env: str, which: str) -> list[str]:
     net = module_scopes(env)["network"]
-    expr = net.stack.locals["database_subnets"]
-    m = re.fullmatch(r"\$\{\[for i, _ in var\.azs : cidrsubnet\(var\.cidr, (\d+), (\d+) \+ i\)\]\}", expr)
+    expr = net.stack.locals[which]
+    m = re.fullmatch(r"\$\{\[for i, _ in var\.azs : cidrsubnet\(var\.cidr, (\d+), (?:(\d+) \+ )?i\)\]\}", expr)
     if not m:
-        raise Unevaluable(f"network database_subnets changed shape: {expr}")
-    newbits, base = int(m.group(1)), int(m.group(2))
+        raise Unevaluable(f"network {which} changed shape: {expr}")
+    newbits, base = int(m.group(1)), int(m.group(2) or 0)
     vpc = ipaddress.ip_network(net.var("cidr"))
     subnets = list(vpc.subnets(new_prefix=vpc.prefixlen + newbits))
     return [str(subnets[base + i]) for i, _ in enumerate(net.var("azs"))]
@@ -227,6 +231,8 @@ def gitops_inputs(env: str, account: str = PLACEHOLDER_ACCOUNT) -> dict:
         "service_role_arns": {svc: role_arn(svc_role[svc], account) for svc in services},
         "platform_role_arns": platform,
         "database_subnet_cidrs": database_subnet_cidrs(env),
+        "private_subnet_cidrs": subnet_cidrs(env, "private_subnets"),
+        "mysql_master_secret_arn": f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf",
         "mysql_host": f"{name}-mysql.c0ffee000000.{region}.rds.amazonaws.com",
         "mysql_port": 3306,
         "redis_hosts": [f"master.{name}-redis.c0ffee.euw1.cache.amazonaws.com",

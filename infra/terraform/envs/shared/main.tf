@@ -166,6 +166,7 @@ module "gitops_values" {
   service_role_arns     = module.secrets.role_arns
   platform_role_arns    = module.eks.irsa_role_arns
   database_subnet_cidrs = module.network.database_subnet_cidrs
+  private_subnet_cidrs  = module.network.private_subnet_cidrs
   mysql_host            = module.data.mysql_address
   mysql_port            = module.data.mysql_port
   redis_hosts           = [module.data.redis_primary_endpoint, module.data.redis_reader_endpoint]
@@ -174,6 +175,7 @@ module "gitops_values" {
   route53_zone_id       = var.route53_zone_id
 
   ingress_nlb_security_group_id = module.edge.ingress_nlb_security_group_id
+  mysql_master_secret_arn       = module.data.mysql_master_secret_arn
   acme_email                    = var.acme_email
 
   backup = {

@@ -29,6 +29,7 @@ locals {
       }
     }
     networkPolicy = {
+      kubeApi  = { cidrs = var.private_subnet_cidrs, port = 443 }
       database = { cidrs = var.database_subnet_cidrs, port = var.mysql_port }
       redis    = { cidrs = var.database_subnet_cidrs, port = var.redis_port }
     }
@@ -36,6 +37,8 @@ locals {
       for svc, arn in var.service_role_arns : svc => { serviceAccount = { roleArn = arn } }
     }
     backup = {
+      enabled                  = true
+      masterSecretId           = var.mysql_master_secret_arn
       roleArn                  = var.backup.role_arn
       bucket                   = var.backup.bucket
       gcpServiceAccount        = var.backup.gcp_service_account

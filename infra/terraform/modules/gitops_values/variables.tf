@@ -48,6 +48,16 @@ variable "database_subnet_cidrs" {
   type        = list(string)
 }
 
+variable "private_subnet_cidrs" {
+  description = "Private subnets (nodes, pods, the EKS control-plane ENIs): the Kubernetes API for hooks."
+  type        = list(string)
+}
+
+variable "mysql_master_secret_arn" {
+  description = "RDS-managed master secret (the backup job's credentials)."
+  type        = string
+}
+
 variable "mysql_host" {
   description = "RDS endpoint host."
   type        = string
