@@ -21,6 +21,8 @@ from pathlib import Path
 
 import kubernetes_validate
 import yaml
+
+import cluster_render
 from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +34,12 @@ NOT_MANIFESTS = [
     "helm/wayfare/values*.yaml",        # values.schema.json (render.py) + helm lint
     "helm/wayfare/ci/*.yaml",           # values.schema.json (render.py)
     "helm/wayfare/templates/*",         # Go templates: checked through their rendered output
+    "helm/wayfare/files/*",
+    "helm/cluster-config/Chart.yaml",
+    "helm/cluster-config/values.yaml",  # rendered below with each cluster's values
+    "helm/cluster-config/templates/*",
+    "argocd/*kustomization.yaml",       # kustomize: checked through each cluster's build below
+    "argocd/clusters/*/terraform-patch.yaml",  # partial Applications (patches): same
     ".yamllint.yaml",
     ".trivyignore.yaml",                # trivy --ignorefile
     "validate/node_modules/*",
@@ -62,6 +70,12 @@ def main() -> int:
             unknown_files.append(rel)
             continue
         sources += [(rel, d) for d in docs]
+
+    # What each cluster's Argo CD really applies: the kustomized root, and the cluster-config chart
+    # rendered with the values that root gives it.
+    for env, docs in cluster_render.all_clusters().items():
+        sources += [(f"argocd/clusters/{env} (kustomize)", d) for d in docs]
+        sources += [(f"helm/cluster-config ({env})", d) for d in cluster_render.cluster_config(env)]
 
     failures = [f"{rel}: YAML under deploy/ that is neither a Kubernetes object nor a known config file" for rel in unknown_files]
     core, crd = [], []

@@ -11,6 +11,7 @@ const PACKAGES = {
   "argoproj.io": "@kubernetes-models/argo-cd",
   "external-secrets.io": "@kubernetes-models/external-secrets",
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "cert-manager.io": "@kubernetes-models/cert-manager",
 };
 
 const nodeModules = process.env.WAYFARE_NODE_MODULES;
