@@ -42,6 +42,12 @@ pub enum ApiError {
     /// 503: a dependency is down or the request ran out of time.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: this service is at capacity (a bounded queue is full).
+    #[error("{detail}")]
+    Overloaded {
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// 504: an upstream did not answer in time.
     #[error("{0}")]
     GatewayTimeout(String),
@@ -76,7 +82,7 @@ impl ApiError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +101,7 @@ impl ApiError {
             Self::RateLimited { .. } => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Overloaded { .. } => "overloaded",
             Self::GatewayTimeout(_) => "gateway_timeout",
             Self::Internal(_) => "internal_error",
         }
@@ -164,6 +171,10 @@ impl IntoResponse for ApiError {
         let mut response = problem.into_response_with(status);
         if let Self::RateLimited {
             retry_after_seconds,
+        }
+        | Self::Overloaded {
+            retry_after_seconds,
+            ..
         } = self
         {
             response
@@ -189,11 +200,11 @@ impl From<sqlx::Error> for ApiError {
 /// Whether a database error is a unique-constraint violation (same check on SQLite and MySQL).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
+        // sqlx maps MySQL's duplicate-key errors (1062, 1586) and SQLite's UNIQUE/PRIMARY KEY
+        // codes (2067, 1555) to this kind. SQLSTATE 23000 alone is not enough on MySQL: it also
+        // covers NOT NULL and foreign-key violations, which are bugs, not duplicates.
         sqlx::Error::Database(db) => {
-            db.is_unique_violation()
-                || db
-                    .code()
-                    .is_some_and(|c| c == "23000" || c == "2067" || c == "1555")
+            db.is_unique_violation() || db.code().is_some_and(|c| c == "2067" || c == "1555")
         }
         _ => false,
     }

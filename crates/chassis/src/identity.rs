@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::client::ServiceClient;
 use crate::error::ApiError;
 
+/// Clock skew tolerated between the issuer and a verifier.
+const CLOCK_LEEWAY_SECONDS: u64 = 5;
+
 /// Unknown `kid`s trigger a refetch at most this often, so forged tokens cannot flood auth.
 const REFRESH_COOLDOWN: Duration = Duration::from_secs(5);
 
@@ -29,6 +32,20 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The session (refresh-token family) the token was issued for; logging out revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// Cache key marking a session as ended (set by auth on logout or token reuse).
+pub fn revoked_session_key(sid: &str) -> String {
+    format!("revoked-session:{sid}")
+}
+
+/// Cache key holding the instant (Unix seconds) before which a user's tokens are void (set by
+/// auth when an account is disabled or deleted).
+pub fn revoked_user_key(user_id: &str) -> String {
+    format!("revoked-user:{user_id}")
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -71,6 +88,8 @@ struct Inner {
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     validation: Validation,
+    /// Where revoked sessions and users are looked up; without it only the signature counts.
+    revocations: Option<crate::cache::Cache>,
 }
 
 impl TokenVerifier {
@@ -99,13 +118,29 @@ impl TokenVerifier {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_LEEWAY_SECONDS;
         Self {
             inner: Arc::new(Inner {
                 source,
                 keys: RwLock::new(keys),
                 last_fetch: tokio::sync::Mutex::new(None),
                 validation,
+                revocations: None,
+            }),
+        }
+    }
+
+    /// Also refuse tokens of ended sessions and revoked users, as recorded in `cache` (shared
+    /// by every replica through Redis). A cache that does not answer revokes nothing.
+    pub fn with_revocations(self, cache: crate::cache::Cache) -> Self {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| {
+            unreachable!("with_revocations is called while building, before any clone")
+        });
+        Self {
+            inner: Arc::new(Inner {
+                revocations: Some(cache),
+                ..inner
             }),
         }
     }
@@ -122,11 +157,30 @@ impl TokenVerifier {
         if !self.has_key(&kid) {
             self.refresh().await?;
         }
-        let keys = self.inner.keys.read().unwrap_or_else(|e| e.into_inner());
-        let key = keys.get(&kid).ok_or_else(unauthorized)?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.inner.validation)
-            .map(|data| data.claims)
-            .map_err(|_| unauthorized())
+        let claims = {
+            let keys = self.inner.keys.read().unwrap_or_else(|e| e.into_inner());
+            let key = keys.get(&kid).ok_or_else(unauthorized)?;
+            jsonwebtoken::decode::<Claims>(token, key, &self.inner.validation)
+                .map(|data| data.claims)
+                .map_err(|_| unauthorized())?
+        };
+        // Issued in the future: a forged or mis-clocked token.
+        if claims.iat > crate::db::now_ms() / 1000 + CLOCK_LEEWAY_SECONDS as i64 {
+            return Err(unauthorized());
+        }
+        if let Some(cache) = &self.inner.revocations {
+            if let Some(sid) = &claims.sid {
+                if cache.get(&revoked_session_key(sid)).await.is_some() {
+                    return Err(unauthorized());
+                }
+            }
+            if let Some(since) = cache.get(&revoked_user_key(&claims.sub)).await {
+                if since.parse::<i64>().is_ok_and(|since| claims.iat <= since) {
+                    return Err(unauthorized());
+                }
+            }
+        }
+        Ok(claims)
     }
 
     fn has_key(&self, kid: &str) -> bool {

@@ -96,7 +96,8 @@ impl ServiceContext {
             self.client_for("auth")?,
             &self.settings.auth.jwt_issuer,
             &self.settings.auth.jwt_audience,
-        ))
+        )
+        .with_revocations(self.cache.clone()))
     }
 
     /// Connects to this service's database and brings its schema up to date.

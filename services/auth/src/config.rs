@@ -8,6 +8,7 @@ pub struct AuthConfig {
     pub audience: String,
     pub access_token_ttl_seconds: u64,
     pub refresh_token_ttl_seconds: u64,
+    pub session_max_seconds: u64,
 }
 
 impl AuthConfig {
@@ -17,6 +18,7 @@ impl AuthConfig {
             audience: settings.auth.jwt_audience.clone(),
             access_token_ttl_seconds: settings.auth.access_token_ttl_seconds,
             refresh_token_ttl_seconds: settings.auth.refresh_token_ttl_seconds,
+            session_max_seconds: settings.auth.session_max_seconds,
         }
     }
 }

@@ -25,13 +25,27 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let keys = domain::keys::SigningKeys::load(&ctx.settings)?;
     let config = config::AuthConfig::from_settings(&ctx.settings);
     let jwks = serde_json::from_value(keys.jwks.clone())?;
-    let verifier = TokenVerifier::fixed(&jwks, &config.issuer, &config.audience)?;
-    bootstrap_admin(ctx, &db).await?;
+    let verifier = TokenVerifier::fixed(&jwks, &config.issuer, &config.audience)?
+        .with_revocations(ctx.cache.clone());
+    let auth = &ctx.settings.auth;
+    let hasher = Arc::new(domain::Hasher::new(
+        auth.hash_concurrency,
+        auth.hash_queue,
+        std::time::Duration::from_millis(auth.hash_queue_wait_ms),
+    ));
+    bootstrap_admin(ctx, &db, &hasher).await?;
     let state = AuthState {
         db: db.clone(),
         keys: Arc::new(keys),
         verifier,
         config: Arc::new(config),
+        hasher,
+        throttle: domain::LoginThrottle {
+            cache: ctx.cache.clone(),
+            free_failures: auth.login_free_failures,
+            max_backoff: std::time::Duration::from_secs(auth.login_backoff_max_seconds),
+        },
+        cache: ctx.cache.clone(),
     };
     Ok(BuiltService {
         name: NAME,
@@ -40,7 +54,14 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     })
 }
 
-async fn bootstrap_admin(ctx: &ServiceContext, db: &wayfare_chassis::db::Db) -> anyhow::Result<()> {
+/// Creates the configured admin account on first start. If the e-mail already belongs to a
+/// customer (someone registered it first), auth refuses to start: promoting that account would
+/// hand the back office to whoever registered it.
+async fn bootstrap_admin(
+    ctx: &ServiceContext,
+    db: &wayfare_chassis::db::Db,
+    hasher: &domain::Hasher,
+) -> anyhow::Result<()> {
     let (Some(email), Some(password)) = (
         &ctx.settings.auth.admin_email,
         &ctx.settings.auth.admin_password,
@@ -52,8 +73,23 @@ async fn bootstrap_admin(ctx: &ServiceContext, db: &wayfare_chassis::db::Db) -> 
     let password = domain::Password::parse(password.expose_secret())
         .map_err(|e| anyhow::anyhow!("WAYFARE_ADMIN_PASSWORD: {e}"))?;
     let name = domain::DisplayName::parse("Administrator").expect("static name is valid");
-    match routes::create_user(db, &email, &name, password, Role::Admin).await {
+    if let Some(existing) = store::find_user_by_email(db, email.as_str()).await? {
+        if existing.role == Role::Admin {
+            return Ok(());
+        }
+        tracing::error!(
+            user_id = %existing.id,
+            "WAYFARE_ADMIN_EMAIL belongs to a customer account; refusing to start"
+        );
+        anyhow::bail!(
+            "WAYFARE_ADMIN_EMAIL {} is already registered by a customer account ({}); it is not promoted. Choose another admin e-mail, or promote that account by hand after checking who owns it",
+            email.as_str(),
+            existing.id
+        );
+    }
+    match routes::create_user(db, hasher, &email, &name, password, Role::Admin).await {
         Ok(user) => tracing::info!(user_id = %user.id, "admin account created"),
+        // Another replica created it at the same moment.
         Err(error::AuthError::EmailTaken) => {}
         Err(err) => return Err(anyhow::anyhow!("creating the admin account: {err}")),
     }

@@ -29,6 +29,7 @@ pub fn issue_access_token(
     user_id: &str,
     email: &str,
     role: Role,
+    session_id: Option<&str>,
     now_seconds: i64,
 ) -> anyhow::Result<String> {
     let claims = Claims {
@@ -40,6 +41,7 @@ pub fn issue_access_token(
         iat: now_seconds,
         exp: now_seconds + spec.ttl_seconds as i64,
         jti: uuid::Uuid::new_v4().to_string(),
+        sid: session_id.map(str::to_owned),
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.kid.clone());
@@ -79,6 +81,7 @@ pub fn access_token_from_key_file(
         user_id,
         &format!("{user_id}@example.com"),
         Role::Customer,
+        None,
         now,
     )
 }

@@ -18,9 +18,10 @@ use wayfare_chassis::Json;
 use crate::config::AuthConfig;
 use crate::domain::keys::SigningKeys;
 use crate::domain::tokens::{self, AccessTokenSpec, TokenPair};
-use crate::domain::{self, DisplayName, Email, Password};
+use crate::domain::{DisplayName, Email, Hasher, LoginThrottle, Password};
 use crate::error::AuthError;
 use crate::store::{self, User};
+use wayfare_chassis::cache::Cache;
 
 #[derive(Clone)]
 pub struct AuthState {
@@ -28,6 +29,10 @@ pub struct AuthState {
     pub keys: Arc<SigningKeys>,
     pub verifier: TokenVerifier,
     pub config: Arc<AuthConfig>,
+    pub hasher: Arc<Hasher>,
+    pub throttle: LoginThrottle,
+    /// Where ended sessions are recorded for every verifier to see.
+    pub cache: Cache,
 }
 
 impl FromRef<AuthState> for TokenVerifier {
@@ -92,27 +97,38 @@ async fn signup(
     let email = Email::parse(&body.email)?;
     let password = Password::parse(&body.password)?;
     let name = DisplayName::parse(&body.name)?;
-    let user = create_user(&state.db, &email, &name, password, Role::Customer).await?;
+    let user = create_user(
+        &state.db,
+        &state.hasher,
+        &email,
+        &name,
+        password,
+        Role::Customer,
+    )
+    .await?;
     metrics::counter!("auth_signups_total").increment(1);
     tracing::info!(user_id = %user.id, "account created");
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
-/// Creates an account (used by signup and by the admin bootstrap).
+/// Creates an account (used by signup and by the admin bootstrap). The password is hashed
+/// whether or not the e-mail is taken, so the answer takes the same time either way and the
+/// timing reveals nothing the status does not.
 pub async fn create_user(
     db: &Db,
+    hasher: &Hasher,
     email: &Email,
     name: &DisplayName,
     password: Password,
     role: Role,
 ) -> Result<User, AuthError> {
-    if store::find_user_by_email(db, email.as_str())
+    let taken = store::find_user_by_email(db, email.as_str())
         .await?
-        .is_some()
-    {
+        .is_some();
+    let hash = hasher.hash(password).await?;
+    if taken {
         return Err(AuthError::EmailTaken);
     }
-    let hash = domain::hash_password(password).await?;
     store::insert_user(db, email.as_str(), name.as_str(), &hash, role).await
 }
 
@@ -127,33 +143,61 @@ pub struct LoginRequest {
 async fn login(
     State(state): State<AuthState>,
     Json(body): Json<LoginRequest>,
-) -> Result<Json<TokenPair>, AuthError> {
+) -> Result<impl IntoResponse, AuthError> {
     // A malformed e-mail cannot belong to anyone: same answer as a wrong password.
-    let user = match Email::parse(&body.email) {
-        Ok(email) => store::find_user_by_email(&state.db, email.as_str()).await?,
-        Err(_) => None,
+    let email = Email::parse(&body.email).ok();
+    let account_key = email.as_ref().map_or_else(
+        || body.email.trim().to_lowercase(),
+        |e| e.as_str().to_string(),
+    );
+    // An account under attack waits before any hashing is done for it.
+    state.throttle.check(&account_key).await?;
+    let user = match &email {
+        Some(email) => store::find_user_by_email(&state.db, email.as_str()).await?,
+        None => None,
     };
-    let ok = domain::verify_password(
-        body.password,
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
+    let ok = state
+        .hasher
+        .verify(
+            body.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
     let user = match (ok, user) {
         (true, Some(user)) => user,
         _ => {
             metrics::counter!("auth_logins_total", "result" => "failure").increment(1);
+            state.throttle.failed(&account_key).await;
             return Err(AuthError::BadCredentials);
         }
     };
+    state.throttle.succeeded(&account_key).await;
     metrics::counter!("auth_logins_total", "result" => "success").increment(1);
     let family = uuid::Uuid::now_v7().to_string();
-    Ok(Json(issue_pair(&state, &user, &family).await?))
+    let session_ends = now_ms() + state.config.session_max_seconds as i64 * 1000;
+    Ok(no_store(
+        issue_pair(&state, &user, &family, session_ends).await?,
+    ))
 }
 
+/// Token answers must never be cached by a browser or a proxy (RFC 6749 §5.1).
+fn no_store(pair: TokenPair) -> impl IntoResponse {
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        Json(pair),
+    )
+}
+
+/// A new token pair for `user` in session `family_id`, which ends for good at `session_ends`
+/// (Unix ms) however often it is refreshed.
 async fn issue_pair(
     state: &AuthState,
     user: &User,
     family_id: &str,
+    session_ends: i64,
 ) -> Result<TokenPair, AuthError> {
     let now = now_ms();
     let spec = AccessTokenSpec {
@@ -167,10 +211,12 @@ async fn issue_pair(
         &user.id,
         &user.email,
         user.role,
+        Some(family_id),
         now / 1000,
     )?;
     let refresh = tokens::new_refresh_token();
-    let expires_at = now + (state.config.refresh_token_ttl_seconds as i64) * 1000;
+    let expires_at =
+        (now + (state.config.refresh_token_ttl_seconds as i64) * 1000).min(session_ends);
     store::insert_refresh_token(
         &state.db,
         &user.id,
@@ -199,7 +245,7 @@ pub struct RefreshRequest {
 async fn refresh(
     State(state): State<AuthState>,
     Json(body): Json<RefreshRequest>,
-) -> Result<Json<TokenPair>, AuthError> {
+) -> Result<impl IntoResponse, AuthError> {
     let hash = tokens::hash_refresh_token(&body.refresh_token);
     let token = store::find_refresh_token(&state.db, &hash)
         .await?
@@ -207,19 +253,72 @@ async fn refresh(
     if token.revoked_at.is_some() {
         return Err(AuthError::BadRefreshToken);
     }
-    if token.used_at.is_some() || !store::mark_refresh_token_used(&state.db, &token.id).await? {
-        let revoked = store::revoke_family(&state.db, &token.family_id).await?;
-        metrics::counter!("auth_refresh_reuse_total").increment(1);
-        tracing::warn!(family_id = %token.family_id, revoked, "refresh token reused; family revoked");
+    let family = store::family_state(&state.db, &token.family_id).await?;
+    // A family revoked after this token was minted (a concurrent reuse lost the race to it)
+    // is over for every token in it.
+    if family.revoked {
         return Err(AuthError::BadRefreshToken);
     }
-    if token.expires_at <= now_ms() {
+    let now = now_ms();
+    let session_ends = family.started_at + state.config.session_max_seconds as i64 * 1000;
+    if token.expires_at <= now || session_ends <= now {
         return Err(AuthError::BadRefreshToken);
     }
     let user = store::find_user_by_id(&state.db, &token.user_id)
         .await?
         .ok_or(AuthError::BadRefreshToken)?;
-    Ok(Json(issue_pair(&state, &user, &token.family_id).await?))
+    let spec = AccessTokenSpec {
+        issuer: &state.config.issuer,
+        audience: &state.config.audience,
+        ttl_seconds: state.config.access_token_ttl_seconds,
+    };
+    let access = tokens::issue_access_token(
+        &state.keys,
+        &spec,
+        &user.id,
+        &user.email,
+        user.role,
+        Some(&token.family_id),
+        now / 1000,
+    )?;
+    let refresh = tokens::new_refresh_token();
+    let expires_at =
+        (now + (state.config.refresh_token_ttl_seconds as i64) * 1000).min(session_ends);
+    // Spending the old token and minting the new one is one transaction: either both happen
+    // or (the token was already spent: reuse) neither does and the family is revoked.
+    let rotated = store::rotate_refresh_token(
+        &state.db,
+        &token,
+        &tokens::hash_refresh_token(&refresh),
+        expires_at,
+    )
+    .await?;
+    if !rotated {
+        let revoked = store::revoke_family(&state.db, &token.family_id).await?;
+        end_session(&state, &token.family_id).await;
+        metrics::counter!("auth_refresh_reuse_total").increment(1);
+        tracing::warn!(family_id = %token.family_id, revoked, "refresh token reused; family revoked");
+        return Err(AuthError::BadRefreshToken);
+    }
+    Ok(no_store(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: state.config.access_token_ttl_seconds,
+    }))
+}
+
+/// Makes every access token of the session void at once, everywhere (verifiers look the
+/// session up in the shared cache), for as long as such a token could still be valid.
+async fn end_session(state: &AuthState, family_id: &str) {
+    state
+        .cache
+        .set(
+            &wayfare_chassis::identity::revoked_session_key(family_id),
+            "1",
+            std::time::Duration::from_secs(state.config.access_token_ttl_seconds + 60),
+        )
+        .await;
 }
 
 /// Ends the session the refresh token belongs to. Always 204, so it reveals nothing.
@@ -232,6 +331,7 @@ async fn logout(
     let hash = tokens::hash_refresh_token(&body.refresh_token);
     if let Some(token) = store::find_refresh_token(&state.db, &hash).await? {
         store::revoke_family(&state.db, &token.family_id).await?;
+        end_session(&state, &token.family_id).await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -144,6 +144,67 @@ pub async fn mark_refresh_token_used(db: &Db, id: &str) -> Result<bool, AuthErro
     Ok(done.rows_affected() == 1)
 }
 
+/// What the session a refresh token belongs to has come to.
+pub struct FamilyState {
+    /// When the session began (its first token, minted at login), Unix ms.
+    pub started_at: i64,
+    /// Whether any token of the family was revoked (logout, or a detected reuse).
+    pub revoked: bool,
+}
+
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn family_state(db: &Db, family_id: &str) -> Result<FamilyState, AuthError> {
+    let row = sqlx::query(
+        "SELECT MIN(created_at) AS started_at, \
+         SUM(CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END) AS revoked \
+         FROM refresh_tokens WHERE family_id = ?",
+    )
+    .bind(family_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let started_at: Option<i64> = row.try_get("started_at")?;
+    let revoked: Option<i64> = row.try_get("revoked")?;
+    Ok(FamilyState {
+        started_at: started_at.unwrap_or(0),
+        revoked: revoked.unwrap_or(0) > 0,
+    })
+}
+
+/// Spends `old` and stores its successor in one transaction. False (and nothing stored)
+/// when `old` was spent or revoked already: a reuse, or a concurrent refresh that won.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn rotate_refresh_token(
+    db: &Db,
+    old: &RefreshToken,
+    new_token_hash: &str,
+    expires_at: i64,
+) -> Result<bool, AuthError> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    let spent = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&old.id)
+    .execute(&mut *tx)
+    .await?;
+    if spent.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, used_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&old.user_id)
+        .bind(&old.family_id)
+        .bind(new_token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn revoke_family(db: &Db, family_id: &str) -> Result<u64, AuthError> {
     let done = sqlx::query(
