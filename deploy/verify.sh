@@ -107,6 +107,11 @@ run "trivy config (deploy/ and rendered chart)" trivy
 
 run "pytest: properties of the rendered chart and Argo CD layout" \
   env WAYFARE_RENDER_DIR="$rendered" "$PY/python" -m pytest -q -p no:cacheprovider "$here/validate/tests"
+# Issue 13: Terraform x chart x Argo CD contract (python-hcl2, the renders above, kustomized roots),
+# then the backup's restore rehearsed against the local MariaDB (skipped without one unless CI=true).
+run "contract: Terraform x chart x Argo CD (validate/contract)" \
+  env WAYFARE_RENDER_DIR="$rendered" "$PY/python" -m pytest -q -p no:cacheprovider "$here/validate/contract"
+run "backup restore rehearsal (MariaDB 127.0.0.1:3306)" bash "$here/validate/backup/rehearse-restore.sh"
 
 if [ "$skip_image" = 1 ]; then
   echo "::: image build-and-run test: skipped (WAYFARE_SKIP_IMAGE=1)"

@@ -116,7 +116,7 @@ actionlint_workflows() {
 }
 
 shellcheck_scripts() {
-  "$LINT/shellcheck" infra/verify.sh
+  "$LINT/shellcheck" infra/verify.sh infra/scripts/*.sh deploy/argocd/bootstrap/install.sh deploy/validate/backup/rehearse-restore.sh deploy/helm/wayfare/files/backup.sh
 }
 
 yamllint_files() {
@@ -131,7 +131,7 @@ step "checkov terraform" checkov_terraform
 step "checkov github_actions" checkov_workflows
 step "trivy config" trivy_config
 step "actionlint (+ shellcheck of run: blocks)" actionlint_workflows
-step "shellcheck infra/verify.sh" shellcheck_scripts
+step "shellcheck (verify.sh, infra/scripts, bootstrap, backup scripts)" shellcheck_scripts
 step "yamllint" yamllint_files
 
 echo

@@ -28,6 +28,7 @@ from hcl import (
 SERVICES = ["gateway", "auth", "catalog", "order", "payment", "flight", "booking", "admin"]
 EXPECTED_MODULES = {
     "network", "eks", "data", "edge", "registry", "secrets", "observability", "gcp_backup", "github_oidc",
+    "gitops_values",
 }
 EXACT_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 # A root pins each provider to one major at least (~> X.Y, = X.Y.Z, or >= X, < X+1).
@@ -202,7 +203,8 @@ def test_envs_cover_every_service():
 @pytest.mark.parametrize("output", [
     "image_repository", "service_role_arns", "service_secret_names", "platform_role_arns",
     "mysql_address", "redis_primary_endpoint", "thanos_bucket", "loki_bucket", "web_bucket",
-    "cloudfront_distribution_id", "cluster_name", "helm_values",
+    "cloudfront_distribution_id", "cluster_name", "helm_values", "chart_values_yaml", "argocd_patch_yaml",
+    "database_subnet_cidrs", "ingress_nlb_security_group_id", "api_origin_domain",
 ])
 def test_envs_output_what_the_helm_values_need(output):
     for env in ["dev", "prod"]:
@@ -210,11 +212,17 @@ def test_envs_output_what_the_helm_values_need(output):
 
 
 def test_secret_and_role_names_follow_the_contract():
+    # The naming rule (infra/README.md "Names"): namespace wayfare-<env>, service account <service>,
+    # secret wayfare/<env>/<service>, role wayfare-<env>-<service>. The cross-stack suite
+    # (deploy/validate/contract) checks the chart and Argo CD against the same rule.
     secrets = MODULES["secrets"].text
     assert '"wayfare/${var.env}/${each.key}"' in secrets
     assert '"wayfare-${var.env}-${each.key}"' in secrets
-    assert '"${ns}:wayfare-${each.key}"' in secrets
-    assert MODULES["secrets"].variables["namespaces"]["default"] == ["wayfare"]
+    assert '"${var.namespace}:${each.key}"' in secrets
+    env = STACKS[TERRAFORM / "envs" / "dev"]
+    assert env.locals["namespace"] == "wayfare-${var.env}"
+    assert env.modules["secrets"]["namespace"] == "${local.namespace}"
+    assert env.modules["gcp_backup"]["backup_service_account"] == "${local.namespace}:backup"
 
 
 def test_no_secret_values_in_code():
@@ -223,3 +231,30 @@ def test_no_secret_values_in_code():
     assert not versions
     for stack in ALL:
         assert not re.search(r'(?i)(password|secret_key|token)\s*=\s*"[^"$]{6,}"', stack.text), stack.rel
+
+
+def _satisfies_pessimistic(version: str, constraint: str) -> bool:
+    m = re.fullmatch(r"~>\s*(\d+)\.(\d+)(?:\.(\d+))?", constraint.strip())
+    assert m, f"unexpected constraint {constraint}"
+    have = tuple(int(x) for x in version.split("."))
+    want = tuple(int(x) for x in m.groups() if x is not None)
+    return have[: len(want) - 1] == want[:-1] and have >= want
+
+
+@pytest.mark.parametrize("stack", ROOTS, ids=ids(ROOTS))
+def test_roots_commit_a_lock_file_that_pins_every_provider(stack):
+    """Supply chain: every root has .terraform.lock.hcl with a checksum-pinned version per provider
+    that satisfies the root's constraint (terraform init verifies the download against it)."""
+    lock = stack.path / ".terraform.lock.hcl"
+    assert lock.exists(), f"{stack.rel}: no .terraform.lock.hcl"
+    locked = {}
+    for block in parse_file(lock).get("provider", []):
+        for source, body in block.items():
+            locked[source] = body
+    for name, spec in stack.required_providers().items():
+        source = f"registry.terraform.io/{spec['source']}"
+        assert source in locked, f"{stack.rel}: {source} not locked"
+        entry = locked[source]
+        assert entry["constraints"] == spec["version"], f"{stack.rel}: {name} lock constraint differs from versions.tf"
+        assert _satisfies_pessimistic(entry["version"], spec["version"]), f"{stack.rel}: {name} {entry['version']}"
+        assert any(h.startswith("zh:") for h in entry["hashes"]), f"{stack.rel}: {name} has no checksums"

@@ -111,10 +111,12 @@ def test_every_deployment_has_probes_prestop_resources_and_restricted_security(r
         name = dep["metadata"]["name"]
         spec = dep["spec"]["template"]["spec"]
         c = container(dep)
-        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz", name
-        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", name
-        assert c["startupProbe"]["httpGet"]["path"] == "/healthz", name
-        assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}], name
+        # Probes on the operational listener: /healthz and /readyz are not on the public port.
+        assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}, name
+        assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "ops"}, name
+        assert c["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}, name
+        assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                              {"name": "ops", "containerPort": 9464, "protocol": "TCP"}], name
         assert c["lifecycle"]["preStop"]["sleep"]["seconds"] > 0, name
         for key in ("cpu", "memory"):
             assert key in c["resources"]["requests"] and key in c["resources"]["limits"], name
@@ -134,6 +136,7 @@ def test_every_deployment_has_probes_prestop_resources_and_restricted_security(r
         mounts = {m["mountPath"] for m in c["volumeMounts"]}
         assert env["WAYFARE_DATA_DIR"].startswith("/tmp/") and "/tmp" in mounts, name
         assert env["WAYFARE_LISTEN"] == "0.0.0.0:8080" and env["WAYFARE_TARGET"] == service_of(dep), name
+        assert env["WAYFARE_OPS_LISTEN"] == "0.0.0.0:9464", name
         assert env["WAYFARE_LOG_FORMAT"] == "json" and env["OTEL_SERVICE_NAME"] == service_of(dep), name
         # zero-downtime rollout
         assert dep["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, name
@@ -287,17 +290,25 @@ def test_network_policies_open_nothing_else(rendered, value_set):
         for rule in pol["spec"].get("egress", []):
             ports = {p["port"] for p in rule["ports"]}
             for peer in rule["to"]:
+                name = pol["metadata"]["name"]
                 if "ipBlock" in peer:
-                    if peer["ipBlock"]["cidr"] == "0.0.0.0/0":  # only the payment provider, HTTPS
-                        assert owners == {"payment"} and ports == {443}
-                        assert "10.0.0.0/8" in peer["ipBlock"]["except"]
+                    if peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+                        # the payment provider (public addresses only), and the backup's AWS/Google APIs
+                        assert ports == {443} and (owners == {"payment"} or name == "backup"), name
+                        if owners == {"payment"}:
+                            assert "10.0.0.0/8" in peer["ipBlock"]["except"]
+                    elif name == "bluegreen-preflight":
+                        assert ports == {443}  # the Kubernetes API
                     else:
-                        assert ports <= {3306, 6379}
+                        assert ports <= {3306, 6379}, name
                 elif "namespaceSelector" in peer:
                     ns = peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
                     assert (ns, frozenset(ports)) in {("kube-system", frozenset({53})),
                                                       ("istio-system", frozenset({15012})),
-                                                      ("observability", frozenset({4318}))}
+                                                      ("observability", frozenset({4318})),
+                                                      ("istio-ingress", frozenset({8443}))}, name
+                    if ns == "istio-ingress":
+                        assert name == "bluegreen-preflight"
                 else:
                     assert ports == {8080}
 
@@ -367,7 +378,11 @@ def test_active_color_gets_all_the_traffic(rendered, color, other):
     for vs in of(docs, "VirtualService"):
         for http in vs["spec"]["http"]:
             w = {r["destination"]["subset"]: r["weight"] for r in http["route"]}
-            assert w == {color: 100, other: 0}, vs["metadata"]["name"]
+            if http["name"].startswith(("preview", "idle-affinity")):
+                # header-matched previews and the idle colour's own calls stay on the idle colour
+                assert w == {other: 100}, vs["metadata"]["name"]
+            else:
+                assert w == {color: 100, other: 0}, vs["metadata"]["name"]
 
 
 def test_flipping_active_color_changes_only_the_routing(rendered):
@@ -375,10 +390,17 @@ def test_flipping_active_color_changes_only_the_routing(rendered):
     green = {(d["kind"], d["metadata"]["name"]): d for d in rendered["prod-bluegreen-green"]}
     assert blue.keys() == green.keys()
     changed = {k for k in blue if blue[k] != green[k]}
-    assert changed and {kind for kind, _ in changed} == {"VirtualService"}
-    for key in changed:
-        assert weights(blue[key]) == {"blue": 100 * len(blue[key]["spec"]["http"]), "green": 0}
-        assert weights(green[key]) == {"green": 100 * len(green[key]["spec"]["http"]), "blue": 0}
+    # The routes, and the hooks that run before them: the preflight (which colour to check) and the
+    # migrations (the idle colour's tag). No Deployment, Service or DestinationRule changes.
+    assert changed and {kind for kind, _ in changed} == {"VirtualService", "Job"}
+    for kind, name in changed:
+        if kind == "Job":
+            assert name == "bluegreen-preflight" or name.endswith("-migrate"), name
+            continue
+        live = [h for h in blue[(kind, name)]["spec"]["http"] if not h["name"].startswith(("preview", "idle-affinity"))]
+        assert weights({"spec": {"http": live}}) == {"blue": 100 * len(live), "green": 0}
+        live = [h for h in green[(kind, name)]["spec"]["http"] if not h["name"].startswith(("preview", "idle-affinity"))]
+        assert weights({"spec": {"http": live}}) == {"green": 100 * len(live), "blue": 0}
 
 
 # --------------------------------------------------------------------------- secrets and identity
@@ -417,6 +439,9 @@ def test_each_service_reads_only_its_own_secret(rendered, value_set):
     for kind in ("Deployment", "Job"):
         for obj in of(docs, kind):
             svc = obj["spec"]["template"]["spec"]["serviceAccountName"]
+            if svc not in externals:  # the blue/green preflight reads no secret
+                assert not [s for c in obj["spec"]["template"]["spec"]["containers"] for s in c.get("envFrom", [])]
+                continue
             refs = [s["secretRef"]["name"] for c in obj["spec"]["template"]["spec"]["containers"]
                     for s in c.get("envFrom", []) if "secretRef" in s]
             assert refs == [es_target(externals[svc])]
@@ -441,7 +466,7 @@ def test_no_role_grants_more_than_needed(rendered, value_set):
 @pytest.mark.parametrize("value_set", SETS)
 def test_one_migration_job_per_service_with_a_database(rendered, value_set):
     docs = rendered[value_set]
-    jobs = by_name(docs, "Job")
+    jobs = {n: j for n, j in by_name(docs, "Job").items() if n.endswith("-migrate")}
     assert set(jobs) == {f"{s}-migrate" for s in enabled(docs) & WITH_DATABASE}
     for name, job in jobs.items():
         ann = job["metadata"]["annotations"]
