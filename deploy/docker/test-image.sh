@@ -21,7 +21,8 @@
 #      into a side directory that is sent with the build context (never into the work tree);
 #   4. builds deploy/docker/Dockerfile with DOCKER_BUILDKIT=0, base images as build args;
 #   5. runs it read-only, non-root, all capabilities dropped, with a tmpfs on /tmp, and checks
-#      /healthz, /readyz → 200 and GET /api/catalog/products?limit=1 → 200 JSON; checks the image has
+#      /healthz, /readyz, /metrics → 200 on the ops port (not /metrics on the public one) and
+#      GET /api/catalog/products?limit=1 → 200 JSON; checks the image has
 #      no shell and runs as a non-root user.
 set -euo pipefail
 
@@ -204,16 +205,20 @@ if docker run --rm --network none --entrypoint /bin/sh "$image" -c true >/dev/nu
 fi
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+ops_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 container="wayfare-image-test-$$"
+# /healthz, /readyz and /metrics live on the operational listener (WAYFARE_OPS_LISTEN), as in the
+# chart (port `ops`); the public port serves the API only.
 docker run -d --name "$container" --network host --read-only \
   --tmpfs /tmp:rw,nosuid,nodev,noexec,size=64m --user 65532:65532 --cap-drop ALL \
-  --security-opt no-new-privileges \
+  --security-opt no-new-privileges -e "WAYFARE_OPS_LISTEN=127.0.0.1:$ops_port" \
   "$image" serve --target all --listen "127.0.0.1:$port" --data-dir /tmp/wayfare >/dev/null
 
 base="http://127.0.0.1:$port"
+ops="http://127.0.0.1:$ops_port"
 ready=""
 for _ in $(seq 1 60); do
-  code="$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz" || true)"
+  code="$(curl -s -o /dev/null -w '%{http_code}' "$ops/readyz" || true)"
   if [ "$code" = 200 ]; then ready=1; break; fi
   if [ "$(docker inspect -f '{{.State.Running}}' "$container")" != true ]; then break; fi
   sleep 1
@@ -221,8 +226,12 @@ done
 if [ -z "$ready" ]; then docker logs "$container" 2>&1 | tail -30 >&2; die "/readyz never answered 200"; fi
 log "/readyz 200"
 
-code="$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$ops/healthz")"
 [ "$code" = 200 ] || die "/healthz answered $code"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$ops/metrics")"
+[ "$code" = 200 ] || die "/metrics on the ops port answered $code"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$base/metrics")"
+[ "$code" != 200 ] || die "/metrics is still served on the public port"
 body="$cache/products.json"
 code="$(curl -s -o "$body" -w '%{http_code}' "$base/api/catalog/products?limit=1")"
 [ "$code" = 200 ] || { docker logs "$container" 2>&1 | tail -30 >&2; die "GET /api/catalog/products?limit=1 answered $code"; }
