@@ -57,9 +57,11 @@ impl Db {
         };
         if dialect == Dialect::Sqlite {
             if let Some(path) = sqlite_path(&url) {
-                if let Some(parent) = std::path::Path::new(&path).parent() {
-                    std::fs::create_dir_all(parent)?;
+                let path = std::path::Path::new(&path);
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    crate::ensure_private_dir(parent)?;
                 }
+                crate::ensure_private_file(path)?;
             }
         }
         let options: AnyConnectOptions = url.parse()?;

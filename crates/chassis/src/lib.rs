@@ -14,6 +14,7 @@ pub mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod metrics;
+pub mod money;
 pub mod openapi;
 pub mod server;
 pub mod telemetry;
@@ -124,6 +125,46 @@ pub struct BuiltService {
     pub checks: Vec<Arc<dyn health::ReadinessCheck>>,
 }
 
+/// Creates `dir` (and parents) readable by the owner only (0700): it holds keys and
+/// databases. An existing directory is left as it is (it may be shared, such as /tmp); the
+/// supervisor tightens the configured data directory itself.
+pub fn ensure_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    restrict_dir(dir)
+}
+
+/// Makes an existing directory owner-only (0700).
+pub fn restrict_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Creates `path` empty if missing, and makes it readable by the owner only (0600). SQLite
+/// gives its -wal and -shm files the permissions of the database file.
+pub fn ensure_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
 /// The generated service key of an all-in-one installation, created on first use.
 fn service_key_from_data_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use rand::RngCore;
@@ -131,16 +172,19 @@ fn service_key_from_data_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(key) = std::fs::read_to_string(&path) {
         return Ok(key.trim().as_bytes().to_vec());
     }
-    std::fs::create_dir_all(dir)?;
+    ensure_private_dir(dir)?;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     // create_new: two services starting at once must end up with the same key.
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
     {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(&path) {
         Ok(mut file) => {
             use std::io::Write;
             file.write_all(key.as_bytes())?;

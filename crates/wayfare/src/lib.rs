@@ -70,6 +70,13 @@ impl Platform {
     pub async fn build(settings: Settings, options: BuildOptions) -> anyhow::Result<Platform> {
         let targets = settings.targets()?;
         wayfare_chassis::metrics::install();
+        // The data directory holds the signing key, the service key and embedded databases:
+        // owner-only. New ones are created so; one left by an older version is tightened.
+        if settings.data_dir.is_dir() {
+            if let Err(err) = wayfare_chassis::restrict_dir(&settings.data_dir) {
+                tracing::warn!(error = %err, dir = %settings.data_dir.display(), "cannot make the data directory owner-only");
+            }
+        }
         // The public service (the gateway when present) takes the configured address; the
         // others listen on loopback ports of their own.
         let public = if targets.contains(&wayfare_gateway::NAME) {

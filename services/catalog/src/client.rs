@@ -8,10 +8,16 @@ use wayfare_chassis::error::Problem;
 use crate::domain::Product;
 use crate::store::reservations::ReservationLine;
 
+/// Reads go through `public` (no service credentials: a customer's input that reaches a URL
+/// can never borrow the caller's identity), reservations through `http` (signed).
 #[derive(Clone)]
 pub struct CatalogClient {
     http: ServiceClient,
+    public: ServiceClient,
 }
+
+/// Most products one batched lookup asks for.
+pub const MAX_BATCH: usize = 100;
 
 /// What a reservation request came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,21 +39,40 @@ pub enum CommitResult {
 }
 
 impl CatalogClient {
-    pub fn new(http: ServiceClient) -> Self {
-        Self { http }
+    /// `internal` signs reservation calls; `public` (without identity) makes the reads.
+    pub fn new(internal: ServiceClient, public: ServiceClient) -> Self {
+        Self {
+            http: internal,
+            public,
+        }
     }
 
     /// The product, or `None` when it does not exist or is not for sale.
     pub async fn product(&self, id: &str) -> Result<Option<Product>, ClientError> {
-        match self
-            .http
-            .get_json(&format!("/api/catalog/products/{id}"))
-            .await
-        {
+        let path = wayfare_chassis::client::path(&["api", "catalog", "products", id]);
+        match self.public.get_json(&path).await {
             Ok(product) => Ok(Some(product)),
             Err(ClientError::Status { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// The products among `ids` that are for sale, by id, in one call per [`MAX_BATCH`] ids.
+    pub async fn products(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Product>, ClientError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(MAX_BATCH) {
+            let joined = chunk.join(",");
+            let query: String = url_query_value(&joined);
+            let page: wayfare_chassis::Page<Product> = self
+                .public
+                .get_json(&format!("/api/catalog/products?ids={query}"))
+                .await?;
+            found.extend(page.items.into_iter().map(|p| (p.id.clone(), p)));
+        }
+        Ok(found)
     }
 
     pub async fn reserve(
@@ -84,7 +109,7 @@ impl CatalogClient {
         let response = self
             .http
             .send(idempotent_post(
-                &format!("/internal/reservations/{order_id}/commit"),
+                &wayfare_chassis::client::path(&["internal", "reservations", order_id, "commit"]),
                 order_id,
             ))
             .await?;
@@ -101,7 +126,7 @@ impl CatalogClient {
         let response = self
             .http
             .send(idempotent_post(
-                &format!("/internal/reservations/{order_id}/release"),
+                &wayfare_chassis::client::path(&["internal", "reservations", order_id, "release"]),
                 order_id,
             ))
             .await?;
@@ -110,6 +135,10 @@ impl CatalogClient {
             .await
             .map(|_| ())
     }
+}
+
+fn url_query_value(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 fn idempotent_post(path: &str, key: &str) -> Outbound {

@@ -26,7 +26,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let carts = domain::cart::CartStore::new(ctx.cache.clone(), config.cart_ttl);
     let saga = Arc::new(domain::saga::Saga {
         db: db.clone(),
-        catalog: CatalogClient::new(ctx.internal_client(NAME, "catalog", config.call_timeout)?),
+        catalog: CatalogClient::new(
+            ctx.internal_client(NAME, "catalog", config.call_timeout)?,
+            ctx.client_for("catalog")?,
+        ),
         payment: PaymentClient::new(ctx.internal_client(NAME, "payment", config.call_timeout)?),
         carts: carts.clone(),
         reservation_ttl_seconds: config.reservation_ttl_seconds,

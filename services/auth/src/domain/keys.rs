@@ -86,7 +86,7 @@ fn read_or_generate(path: &Path) -> anyhow::Result<String> {
         return Ok(pem);
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        wayfare_chassis::ensure_private_dir(parent)?;
     }
     let pem = generate_pem()?;
     write_private(path, &pem)?;

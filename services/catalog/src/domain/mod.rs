@@ -77,10 +77,10 @@ pub fn parse_price(price: i64) -> Result<i64, CatalogError> {
 }
 
 pub fn parse_currency(raw: &str) -> Result<String, CatalogError> {
-    if raw.len() != 3 || !raw.chars().all(|c| c.is_ascii_uppercase()) {
+    if !wayfare_chassis::money::is_currency(raw) {
         return Err(CatalogError::invalid(
             "currency",
-            "must be an ISO 4217 code such as USD",
+            "must be an active ISO 4217 code such as USD",
         ));
     }
     Ok(raw.to_string())
@@ -326,5 +326,6 @@ mod tests {
         assert!(parse_currency("USD").is_ok());
         assert!(parse_currency("usd").is_err());
         assert!(parse_currency("US").is_err());
+        assert!(parse_currency("ZZZ").is_err());
     }
 }

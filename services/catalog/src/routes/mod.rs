@@ -78,6 +78,10 @@ pub struct ListParams {
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Comma-separated product ids (at most 100): exactly those of them that are for sale, in
+    /// the order asked, on one page; the other parameters are then ignored.
+    #[param(max_length = 6500)]
+    ids: Option<String>,
 }
 
 #[tracing::instrument(skip(state))]
@@ -86,6 +90,27 @@ async fn list_products(
     State(state): State<CatalogState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<Product>>, CatalogError> {
+    if let Some(ids) = p.ids.as_deref() {
+        let ids: Vec<&str> = ids.split(',').filter(|id| !id.is_empty()).collect();
+        if ids.len() > crate::client::MAX_BATCH {
+            return Err(CatalogError::Api(wayfare_chassis::ApiError::validation(
+                "ids",
+                format!("at most {} ids", crate::client::MAX_BATCH),
+            )));
+        }
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(product) = load_product(&state, id).await? {
+                if product.active {
+                    items.push(product);
+                }
+            }
+        }
+        return Ok(Json(Page {
+            items,
+            next_cursor: None,
+        }));
+    }
     let query = ListQuery::parse(
         p.q.as_deref(),
         p.category.as_deref(),

@@ -12,6 +12,10 @@ use wayfare_chassis::cache::Cache;
 pub struct Cart {
     /// product id → quantity, in a stable order.
     pub items: BTreeMap<String, i64>,
+    /// product id → the unit price the customer saw when adding it: checkout refuses to
+    /// charge a different one without asking (409 `price_changed`).
+    #[serde(default)]
+    pub seen_prices: BTreeMap<String, i64>,
 }
 
 #[derive(Clone)]

@@ -134,6 +134,29 @@ impl From<&Order> for OrderView {
 
 pub const MAX_QUANTITY: i64 = 99;
 
+/// Most distinct products in one order (a cart holds as many), and most entries a checkout
+/// request may list before merging: a bound on the work one request can cause.
+pub const MAX_ORDER_LINES: usize = 50;
+pub const MAX_REQUEST_ITEMS: usize = 200;
+
+/// A product id as catalog issues them (UUIDs; demo and admin-made ids use the same
+/// alphabet). Checked before any call, so a customer's `../` or 70,000-character id is a 422
+/// here and never becomes a URL.
+pub fn parse_product_id(raw: &str) -> Result<String, ApiError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(ApiError::validation(
+            "product_id",
+            "must be 1 to 64 letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(raw.to_string())
+}
+
 pub fn parse_quantity(quantity: i64) -> Result<i64, ApiError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(ApiError::validation(
@@ -157,10 +180,12 @@ pub fn parse_payment_method(method: &str) -> Result<String, ApiError> {
     Ok(method.to_string())
 }
 
-/// What makes two checkouts "the same request": method and items (sorted).
-pub fn request_hash(payment_method: &str, items: &[(String, i64)]) -> String {
-    let mut items = items.to_vec();
-    items.sort();
-    let canonical = serde_json::to_string(&(payment_method, items)).expect("serialisable");
+/// What makes two checkouts "the same request": the request body as sent (its canonical
+/// JSON), as Stripe does. Nothing that can change between a request and its retry (the cart,
+/// prices, stock) is part of it.
+pub fn request_hash<T: Serialize>(body: &T) -> String {
+    let canonical = serde_json::to_value(body)
+        .and_then(|v| serde_json::to_string(&v))
+        .expect("a request serialises");
     wayfare_chassis::idempotency::sha256_hex(canonical.as_bytes())
 }

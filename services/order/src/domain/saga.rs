@@ -74,6 +74,10 @@ impl Saga {
         }
         self.crash_point("after_reserve");
 
+        // Nothing to charge (a free product): no payment, the sale is final.
+        if order.total == 0 {
+            return self.complete_free(order).await;
+        }
         let request = ChargeRequest {
             user_id: order.user_id.clone(),
             order_id: order.id.clone(),
@@ -85,6 +89,14 @@ impl Saga {
             Ok(ChargeResult::Done(view)) => view,
             Ok(ChargeResult::Voided) => {
                 return self.compensate(order, reason::CHECKOUT_INTERRUPTED).await
+            }
+            // Payment refused the request itself (a 4xx that is not a conflict): it will
+            // refuse it again, so waiting for the reconciler would only hang the order.
+            Err(wayfare_chassis::client::ClientError::Status { status, body, .. })
+                if (400..500).contains(&status) && status != 409 =>
+            {
+                tracing::warn!(status, body, "payment refused the charge request");
+                return self.compensate(order, reason::PAYMENT_FAILED).await;
             }
             Err(err) => {
                 tracing::warn!(error = %err, "charging failed; the reconciler will settle the order");
@@ -163,6 +175,37 @@ impl Saga {
         }
     }
 
+    /// A free order: commit the reservation and confirm, no payment involved.
+    async fn complete_free(&self, order: &Order) -> Result<(), ApiError> {
+        match self.catalog.commit(&order.id).await {
+            Ok(CommitResult::Committed) => {
+                if store::transition(
+                    &self.db,
+                    &order.id,
+                    OrderStatus::Pending,
+                    OrderStatus::Confirmed,
+                    None,
+                    None,
+                )
+                .await?
+                {
+                    metrics::counter!("orders_total", "status" => "confirmed").increment(1);
+                    if order.from_cart {
+                        self.carts.clear(&order.user_id).await;
+                    }
+                }
+                Ok(())
+            }
+            Ok(CommitResult::Released | CommitResult::NotFound) => {
+                self.fail(order, reason::RESERVATION_EXPIRED).await
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "committing a free order failed; the reconciler will settle it");
+                Ok(())
+            }
+        }
+    }
+
     /// Returns the stock, then fails the order. If the stock cannot be returned now the order
     /// stays pending, so the reconciler repeats both.
     async fn compensate(&self, order: &Order, why: &str) -> Result<(), ApiError> {
@@ -195,6 +238,9 @@ impl Saga {
     /// charge and finish accordingly.
     #[tracing::instrument(skip_all, fields(order_id = %order.id))]
     pub async fn settle(&self, order: &Order) -> Result<(), ApiError> {
+        if order.total == 0 {
+            return self.complete_free(order).await;
+        }
         let view = match self.payment.lookup(&order.id).await? {
             Some(view) => view,
             // Never charged: fence the key so a late charge cannot land, then wind back.
@@ -235,7 +281,13 @@ impl Saga {
                 .await
             {
                 Ok(_) => {}
-                Err(wayfare_chassis::client::ClientError::Status { status: 409, .. }) => {}
+                // Refunded already (an earlier attempt got through); anything else, such as
+                // a refund still in progress, is retried by the reconciler.
+                Err(wayfare_chassis::client::ClientError::Status {
+                    status: 409,
+                    ref body,
+                    ..
+                }) if body.contains("already_refunded") => {}
                 Err(err) => return Err(err.into()),
             }
         }

@@ -73,30 +73,49 @@ pub struct CartLineView {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CartView {
     pub items: Vec<CartLineView>,
-    /// Sum over available lines.
-    pub total: i64,
+    /// Sum over available lines, when they all share one currency; `null` for a cart that
+    /// mixes currencies (see `totals`).
+    pub total: Option<i64>,
     pub currency: Option<String>,
+    /// One total per currency over available lines.
+    pub totals: Vec<MoneyTotal>,
+    /// True when a price differs from the one shown when the product was added: checking
+    /// out needs `expected_total` (or adding the product again) to confirm the new price.
+    pub price_changed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MoneyTotal {
+    pub currency: String,
+    pub total: i64,
 }
 
 async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError> {
-    let lookups = cart
-        .items
-        .iter()
-        .map(|(id, qty)| async move { (id.clone(), *qty, state.saga.catalog.product(id).await) });
+    let ids: Vec<String> = cart.items.keys().cloned().collect();
+    let products = state
+        .saga
+        .catalog
+        .products(&ids)
+        .await
+        .map_err(ApiError::from)?;
     let mut items = Vec::with_capacity(cart.items.len());
-    let mut total = 0;
-    let mut currency = None;
-    for (product_id, quantity, found) in futures::future::join_all(lookups).await {
-        let line = match found.map_err(ApiError::from)? {
+    let mut totals: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut price_changed = false;
+    for (product_id, quantity) in &cart.items {
+        let (product_id, quantity) = (product_id.clone(), *quantity);
+        let line = match products.get(&product_id) {
             Some(p) => {
-                total += p.price * quantity;
-                currency.get_or_insert_with(|| p.currency.clone());
+                *totals.entry(p.currency.clone()).or_insert(0) += p.price * quantity;
+                price_changed |= cart
+                    .seen_prices
+                    .get(&product_id)
+                    .is_some_and(|seen| *seen != p.price);
                 CartLineView {
                     product_id,
                     quantity,
-                    name: Some(p.name),
+                    name: Some(p.name.clone()),
                     unit_price: Some(p.price),
-                    currency: Some(p.currency),
+                    currency: Some(p.currency.clone()),
                     line_total: Some(p.price * quantity),
                     available: true,
                     in_stock: p.stock >= quantity,
@@ -115,10 +134,23 @@ async fn cart_view(state: &OrderState, cart: &Cart) -> Result<CartView, ApiError
         };
         items.push(line);
     }
+    let (total, currency) = match totals.len() {
+        0 => (Some(0), None),
+        1 => {
+            let (currency, total) = totals.iter().next().expect("one entry");
+            (Some(*total), Some(currency.clone()))
+        }
+        _ => (None, None),
+    };
     Ok(CartView {
         items,
         total,
         currency,
+        totals: totals
+            .into_iter()
+            .map(|(currency, total)| MoneyTotal { currency, total })
+            .collect(),
+        price_changed,
     })
 }
 
@@ -138,7 +170,7 @@ pub struct PutItem {
     quantity: i64,
 }
 
-const MAX_CART_LINES: usize = 50;
+const MAX_CART_LINES: usize = domain::MAX_ORDER_LINES;
 
 #[utoipa::path(put, path = "/api/cart/items/{product_id}", tag = "cart", security(("bearer" = [])), params(("product_id" = String, Path, description = "Product id")), request_body = PutItem, responses((status = 200, description = "The cart", body = CartView), (status = 404, description = "No such product for sale", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Quantity outside 1-99", body = Problem, content_type = "application/problem+json")))]
 async fn put_item(
@@ -148,18 +180,18 @@ async fn put_item(
     Json(body): Json<PutItem>,
 ) -> Result<Json<CartView>, ApiError> {
     let quantity = domain::parse_quantity(body.quantity)?;
-    if state
+    let product_id = domain::parse_product_id(&product_id)?;
+    let Some(product) = state
         .saga
         .catalog
         .product(&product_id)
         .await
         .map_err(ApiError::from)?
-        .is_none()
-    {
+    else {
         return Err(ApiError::NotFound(format!(
             "no product {product_id} for sale"
         )));
-    }
+    };
     let mut cart = state.carts.load(&user.sub).await;
     if !cart.items.contains_key(&product_id) && cart.items.len() >= MAX_CART_LINES {
         return Err(ApiError::validation(
@@ -167,6 +199,8 @@ async fn put_item(
             format!("a cart holds at most {MAX_CART_LINES} products"),
         ));
     }
+    // Adding (or re-adding) a product is the customer seeing its current price.
+    cart.seen_prices.insert(product_id.clone(), product.price);
     cart.items.insert(product_id, quantity);
     state.carts.save(&user.sub, &cart).await;
     Ok(Json(cart_view(&state, &cart).await?))
@@ -180,6 +214,7 @@ async fn delete_item(
 ) -> Result<Json<CartView>, ApiError> {
     let mut cart = state.carts.load(&user.sub).await;
     cart.items.remove(&product_id);
+    cart.seen_prices.remove(&product_id);
     state.carts.save(&user.sub, &cart).await;
     Ok(Json(cart_view(&state, &cart).await?))
 }
@@ -192,17 +227,24 @@ async fn clear_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -
 
 // -------------------------------------------------------------------------------- checkout
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     /// A test payment method of the simulated provider (see the README).
     #[schema(pattern = "^pm_card_(ok|visa|declined|insufficient_funds|provider_error|timeout)$")]
     payment_method: String,
-    /// Buy these instead of the cart's contents.
+    /// Buy these instead of the cart's contents (at most 50 distinct products).
+    #[schema(max_items = 200)]
     items: Option<Vec<CheckoutItem>>,
+    /// The total (minor units) the customer was shown and agreed to pay. When it differs
+    /// from the current prices the answer is 409 `price_changed` and nothing is charged.
+    /// Without it, a cart checkout compares each price with the one shown when the product
+    /// was added to the cart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected_total: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutItem {
     product_id: String,
@@ -219,31 +261,49 @@ async fn checkout(
     Json(body): Json<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
     let key = wayfare_chassis::idempotency::key_from_headers(&headers)?;
+    // A retry of a request already seen gets the first answer, whatever the cart, prices or
+    // stock have done since: look the key up before anything that depends on them.
+    let hash = domain::request_hash(&body);
+    if let Some(existing) = store::find_by_key(&state.db, &user.sub, &key).await? {
+        return replay(&state, existing, &hash).await;
+    }
     let payment_method = domain::parse_payment_method(&body.payment_method)?;
-    let (items, from_cart) = match body.items {
-        Some(items) => {
+    let cart = match &body.items {
+        Some(_) => None,
+        None => Some(state.carts.load(&user.sub).await),
+    };
+    let items: Vec<(String, i64)> = match (&body.items, &cart) {
+        (Some(items), _) => {
+            if items.len() > domain::MAX_REQUEST_ITEMS {
+                return Err(ApiError::validation(
+                    "items",
+                    format!("at most {} entries", domain::MAX_REQUEST_ITEMS),
+                ));
+            }
             let mut merged = std::collections::BTreeMap::new();
             for item in items {
-                *merged.entry(item.product_id).or_insert(0) +=
-                    domain::parse_quantity(item.quantity)?;
+                let id = domain::parse_product_id(&item.product_id)?;
+                *merged.entry(id).or_insert(0) += domain::parse_quantity(item.quantity)?;
             }
-            (merged.into_iter().collect::<Vec<_>>(), false)
+            merged.into_iter().collect()
         }
-        None => (
-            state
-                .carts
-                .load(&user.sub)
-                .await
-                .items
-                .into_iter()
-                .collect(),
-            true,
-        ),
+        (None, Some(cart)) => cart.items.clone().into_iter().collect(),
+        (None, None) => unreachable!("a cart is loaded when no items are given"),
     };
+    let from_cart = cart.is_some();
     if items.is_empty() {
         return Err(ApiError::validation(
             "items",
             "nothing to buy: the cart is empty",
+        ));
+    }
+    if items.len() > domain::MAX_ORDER_LINES {
+        return Err(ApiError::validation(
+            "items",
+            format!(
+                "an order holds at most {} products",
+                domain::MAX_ORDER_LINES
+            ),
         ));
     }
     if items.iter().any(|(_, q)| *q > domain::MAX_QUANTITY) {
@@ -252,18 +312,21 @@ async fn checkout(
             format!("must be between 1 and {}", domain::MAX_QUANTITY),
         ));
     }
-    let hash = domain::request_hash(&payment_method, &items);
-    if let Some(existing) = store::find_by_key(&state.db, &user.sub, &key).await? {
-        return replay(&state, existing, &hash).await;
-    }
 
-    // Snapshot names and prices now: the order keeps them whatever the catalog does later.
-    let lookups = items.iter().map(|(id, _)| state.saga.catalog.product(id));
-    let products = futures::future::join_all(lookups).await;
+    // Snapshot names and prices now (one batched lookup): the order keeps them whatever the
+    // catalog does later.
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+    let products = state
+        .saga
+        .catalog
+        .products(&ids)
+        .await
+        .map_err(ApiError::from)?;
     let mut lines = Vec::with_capacity(items.len());
     let mut currency: Option<String> = None;
-    for ((product_id, quantity), found) in items.iter().zip(products) {
-        let product = found.map_err(ApiError::from)?.ok_or_else(|| {
+    let mut changed = Vec::new();
+    for (product_id, quantity) in &items {
+        let product = products.get(product_id).ok_or_else(|| {
             ApiError::validation("items", format!("product {product_id} is not for sale"))
         })?;
         if currency.get_or_insert_with(|| product.currency.clone()) != &product.currency {
@@ -272,12 +335,24 @@ async fn checkout(
                 "all products of one order must share a currency",
             ));
         }
+        if let Some(seen) = cart.as_ref().and_then(|c| c.seen_prices.get(product_id)) {
+            if *seen != product.price {
+                changed.push(product_id.clone());
+            }
+        }
         lines.push(OrderLine {
             product_id: product_id.clone(),
-            name: product.name,
+            name: product.name.clone(),
             unit_price: product.price,
             quantity: *quantity,
         });
+    }
+    let total: i64 = lines.iter().map(|l| l.unit_price * l.quantity).sum();
+    let confirmed_by_customer = body.expected_total == Some(total);
+    if body.expected_total.is_some() && !confirmed_by_customer
+        || body.expected_total.is_none() && !changed.is_empty()
+    {
+        return Err(price_changed(total, currency.as_deref(), &changed));
     }
     let now = now_ms();
     let order = Order {
@@ -287,7 +362,7 @@ async fn checkout(
         request_hash: hash.clone(),
         status: OrderStatus::Pending,
         failure_reason: None,
-        total: lines.iter().map(|l| l.unit_price * l.quantity).sum(),
+        total,
         currency: currency.unwrap_or_else(|| "USD".into()),
         payment_method,
         payment_id: None,
@@ -309,6 +384,24 @@ async fn checkout(
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
     Ok(checkout_response(&settled))
+}
+
+/// 409 `price_changed`: what the order would cost now, and which products changed, so the
+/// client can show the new total and ask before retrying with `expected_total`.
+fn price_changed(total: i64, currency: Option<&str>, changed: &[String]) -> ApiError {
+    let _ = (total, currency, changed);
+    ApiError::conflict(
+        "price_changed",
+        format!(
+            "prices changed since they were shown: the order now costs {total} {} (minor units); confirm by sending expected_total {total}{}",
+            currency.unwrap_or(""),
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!(" (changed: {})", changed.join(", "))
+            }
+        ),
+    )
 }
 
 /// The answer for a key seen before: 409 if the request differs, else the same answer the

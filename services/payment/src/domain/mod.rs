@@ -35,7 +35,8 @@ impl PaymentStatus {
     pub fn parse(value: &str) -> Self {
         match value {
             "processing" => Self::Processing,
-            "succeeded" => Self::Succeeded,
+            // A refund of it is under way: the money is still taken until it completes.
+            "succeeded" | "refunding" => Self::Succeeded,
             "declined" => Self::Declined,
             "refunded" => Self::Refunded,
             "voided" => Self::Voided,

@@ -61,7 +61,7 @@ async fn charge(
     if body.amount <= 0 {
         return Err(ApiError::validation("amount", "must be positive"));
     }
-    if body.currency.len() != 3 || !body.currency.chars().all(|c| c.is_ascii_uppercase()) {
+    if !wayfare_chassis::money::is_currency(&body.currency) {
         return Err(ApiError::validation("currency", "must be an ISO 4217 code"));
     }
     if !simulated::is_known_method(&body.payment_method) {
@@ -108,9 +108,13 @@ async fn process(state: &PaymentState, payment: Payment) -> Result<Payment, ApiE
             tracing::warn!(error = %err, "payment provider failed");
             (PaymentStatus::Failed, Some("provider_error"), None)
         }
-        // The simulated provider never charges a call it did not answer; a real adapter
-        // would leave the payment processing and settle it with `lookup` (see the sweeper).
-        Err(_) => (PaymentStatus::Failed, Some("provider_timeout"), None),
+        // No answer is not a "no": the charge may have gone through. The payment stays
+        // `processing` (the caller's order stays pending), and the sweeper asks the provider
+        // (`lookup`) once the request is stale.
+        Err(_) => {
+            tracing::warn!(payment_id = %payment.id, "payment provider did not answer; left processing");
+            return Ok(payment);
+        }
     };
     store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await?;
     metrics::counter!("payment_charges_total", "status" => status.as_str()).increment(1);
@@ -237,27 +241,71 @@ async fn refund(
             ))
         }
     }
+    // Only one request at a time reaches the provider for a payment; the others wait for
+    // its outcome and replay it (same key) or learn it is refunded (another key).
+    let stale_before =
+        wayfare_chassis::db::now_ms() - state.config.provider_timeout.as_millis() as i64 * 2;
+    if !store::start_refund(&state.db, &payment.id, stale_before).await? {
+        return wait_for_refund(&state, &key, &payment.id).await.map(view);
+    }
     let reference = payment.provider_ref.clone().unwrap_or_default();
-    let provider_ref = tokio::time::timeout(
+    let answer = tokio::time::timeout(
         state.config.provider_timeout,
         state.provider.refund(&reference, payment.amount),
     )
-    .await
-    .map_err(|_| ApiError::GatewayTimeout("the payment provider did not answer".into()))?
-    .map_err(|e| ApiError::BadGateway(e.to_string()))?;
+    .await;
+    let provider_ref = match answer {
+        Ok(Ok(provider_ref)) => provider_ref,
+        Ok(Err(err)) => {
+            store::abandon_refund(&state.db, &payment.id).await?;
+            return Err(ApiError::BadGateway(err.to_string()));
+        }
+        // Unknown outcome: stay `refunding`; a retry after the stale window takes over.
+        Err(_) => {
+            return Err(ApiError::GatewayTimeout(
+                "the payment provider did not answer".into(),
+            ))
+        }
+    };
     match store::record_refund(&state.db, &payment, &key, &provider_ref).await? {
         Some(refund) => {
             metrics::counter!("payment_refunds_total").increment(1);
             Ok(view(refund))
         }
-        // Raced with another refund: that one won; a replay of this key finds nothing, so 409.
-        None => match store::find_refund_by_key(&state.db, &key).await? {
-            Some(existing) => Ok(view(existing)),
-            None => Err(ApiError::conflict(
+        None => Err(ApiError::conflict(
+            "already_refunded",
+            "this payment was refunded already",
+        )),
+    }
+}
+
+/// A concurrent refund of the same payment is running: its answer, once there is one.
+async fn wait_for_refund(
+    state: &PaymentState,
+    key: &str,
+    payment_id: &str,
+) -> Result<store::Refund, ApiError> {
+    let deadline = Instant::now() + state.config.duplicate_wait;
+    loop {
+        if let Some(existing) = store::find_refund_by_key(&state.db, key).await? {
+            return Ok(existing);
+        }
+        let status = store::find_by_id(&state.db, payment_id)
+            .await?
+            .map(|p| p.status);
+        if status == Some(PaymentStatus::Refunded) {
+            return Err(ApiError::conflict(
                 "already_refunded",
                 "this payment was refunded already",
-            )),
-        },
+            ));
+        }
+        if Instant::now() >= deadline {
+            return Err(ApiError::conflict(
+                "refund_in_progress",
+                "a refund of this payment is still being processed",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 

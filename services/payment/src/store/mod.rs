@@ -199,6 +199,33 @@ pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, Ap
 
 /// Succeeded → refunded plus the refund row, in one transaction. `Ok(None)` when the payment
 /// was not in a refundable state (already refunded under another key, or never succeeded).
+/// Fences a refund like a charge: the one caller that moves the payment from `succeeded` to
+/// `refunding` calls the provider; a `refunding` left by a request that died more than
+/// `stale_before` (Unix ms) ago can be taken over. False: someone else is refunding it.
+pub async fn start_refund(db: &Db, payment_id: &str, stale_before: i64) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'refunding', updated_at = ? \
+         WHERE id = ? AND (status = 'succeeded' OR (status = 'refunding' AND updated_at < ?))",
+    )
+    .bind(now_ms())
+    .bind(payment_id)
+    .bind(stale_before)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The provider refused the refund: the payment stands as it was.
+pub async fn abandon_refund(db: &Db, payment_id: &str) -> Result<(), ApiError> {
+    sqlx::query("UPDATE payments SET status = 'succeeded', updated_at = ? WHERE id = ? AND status = 'refunding'")
+        .bind(now_ms())
+        .bind(payment_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Completes a refund started with [`start_refund`].
 pub async fn record_refund(
     db: &Db,
     payment: &Payment,
@@ -207,7 +234,7 @@ pub async fn record_refund(
 ) -> Result<Option<Refund>, ApiError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let now = now_ms();
-    let flipped = sqlx::query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'succeeded'")
+    let flipped = sqlx::query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'refunding'")
         .bind(now)
         .bind(&payment.id)
         .execute(&mut *tx)
