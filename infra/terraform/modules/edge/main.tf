@@ -304,6 +304,7 @@ data "aws_ec2_managed_prefix_list" "cloudfront_origin_facing" {
 }
 
 resource "aws_security_group" "ingress_nlb" {
+  #checkov:skip=CKV2_AWS_5:Attached by the AWS Load Balancer Controller to the ingress NLB (annotation in the generated terraform-patch.yaml)
   name_prefix = "${var.name}-ingress-nlb-"
   description = "Istio ingress NLB: HTTPS from CloudFront origin-facing addresses and the VPC only"
   vpc_id      = var.vpc_id
