@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod gateway;
+mod hardening;
 mod helpers;
 mod lifecycle;
 mod shop;

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// 409: conflicts with the current state (duplicate, key reuse, sold out).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 415: the body is not of a type the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 413: body larger than the configured limit.
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -79,6 +82,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
@@ -97,6 +101,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } => code,
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
             Self::RateLimited { .. } => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
@@ -226,6 +231,21 @@ where
             .extensions()
             .get::<crate::server::BodyLimit>()
             .map(|l| l.0);
+        // A JSON body must say so (a form post from another site must not be read as JSON).
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body must be JSON sent as Content-Type: application/json".into(),
+            ));
+        }
         let bytes = match axum::body::Bytes::from_request(req, state).await {
             Ok(bytes) => bytes,
             Err(rejection) => {
@@ -245,8 +265,14 @@ where
 /// Parses a JSON body, classifying failures as [`Json`] does.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(value) => Ok(value),
+    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        // One JSON value and nothing after it (whitespace aside).
+        Ok(value) => match de.end() {
+            Ok(()) => Ok(value),
+            Err(_) => Err(ApiError::BadRequest(
+                "malformed JSON body: trailing data after the JSON value".into(),
+            )),
+        },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -290,6 +316,13 @@ mod tests {
     struct Body {
         email: String,
         age: u32,
+    }
+
+    #[test]
+    fn trailing_data_after_the_json_value_is_refused() {
+        let err = parse_json::<Body>(br#"{"email": "a", "age": 3} {"x": 1}"#).unwrap_err();
+        assert!(matches!(err, ApiError::BadRequest(_)), "{err:?}");
+        assert!(parse_json::<Body>(b"{\"email\": \"a\", \"age\": 3}  \n").is_ok());
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub enum PathError {
     Climbs,
     /// Not valid percent-encoding of UTF-8.
     Malformed,
+    /// No API lives there.
+    Unknown,
 }
 
 /// The path with dot-segments removed (RFC 3986 §5.2.4), treating `%2e`/`%2E` as `.` so that
@@ -103,7 +105,11 @@ pub fn normalize_path(path: &str) -> Result<String, PathError> {
 /// dot-segments change which route (or whether any route) applies is refused.
 pub fn route_request(path: &str) -> Result<(String, &'static str, &'static str), PathError> {
     let normalized = normalize_path(path)?;
-    let (prefix, service) = route_for(&normalized).ok_or(PathError::Climbs)?;
+    let routed = route_for(&normalized);
+    if normalized != path && route_for(path).map(|(p, _)| p) != routed.map(|(p, _)| p) {
+        return Err(PathError::Climbs);
+    }
+    let (prefix, service) = routed.ok_or(PathError::Unknown)?;
     if normalized != path && route_for(path).map(|(p, _)| p) != Some(prefix) {
         return Err(PathError::Climbs);
     }

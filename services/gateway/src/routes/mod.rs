@@ -176,6 +176,7 @@ async fn forward(
         PathError::Malformed => {
             ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
         }
+        PathError::Unknown => ApiError::NotFound("no such API".into()),
     })?;
     let upstream = state
         .upstreams
