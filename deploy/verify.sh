@@ -11,7 +11,8 @@
 # Steps: install tools (idempotent) -> render the chart under 7 value sets + helm lint --strict for
 # Kubernetes 1.30-1.33 -> schema-validate every rendered object and every manifest under deploy/
 # (kubernetes-validate --strict; npm kubernetes-models for Istio/Argo CD/ESO/Prometheus Operator) ->
-# yamllint -> hadolint -> checkov -> trivy config -> pytest over the rendered output -> image test.
+# yamllint -> hadolint -> checkov -> trivy config -> pytest over the rendered output -> the
+# Terraform x chart x Argo CD contract suite -> the backup restore rehearsal (MariaDB) -> image test.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
