@@ -62,3 +62,32 @@ def test_atlantis_has_one_project_per_environment():
         assert project["autoplan"]["enabled"] is True
         assert "../../modules/**/*.tf" in project["autoplan"]["when_modified"] or project["dir"].endswith("global")
         assert {"approved", "mergeable"} <= set(project["apply_requirements"])
+
+
+def release():
+    return yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
+
+
+def test_release_builds_only_what_ci_passed_scans_it_and_attests_it():
+    jobs = release()["jobs"]
+    assert jobs["image"]["needs"] == "ci"
+    assert "gh run list" in jobs["ci"]["steps"][0]["run"] and "ci.yml" in jobs["ci"]["steps"][0]["run"]
+    assert jobs["gitops"]["needs"] == "image"
+    build = next(s for s in jobs["image"]["steps"] if s.get("uses", "").startswith("docker/build-push-action@"))
+    assert build["with"]["sbom"] is True
+    assert build["with"]["provenance"] == "mode=max"
+    scan = next(s for s in jobs["image"]["steps"] if "trivy" in s.get("run", ""))
+    assert re.search(r"trivy\S* image --exit-code 1 --severity CRITICAL", scan["run"])
+    order = [s.get("name") or s.get("uses") for s in jobs["image"]["steps"]]
+    assert order.index(scan["name"]) < order.index("Add the semver tag"), "scan before promotion"
+
+
+def test_prod_promotion_is_two_steps_and_rollback_is_the_same_switch():
+    jobs = release()["jobs"]
+    prod = next(s for s in jobs["gitops"]["steps"] if "prod step 1" in s.get("name", ""))
+    assert "blueGreen[strenv(IDLE)].tag" in prod["run"] and "activeColor" not in prod["run"].split("yq -i", 1)[1].split("\n")[0]
+    switch = yaml.safe_load((REPO / ".github" / "workflows" / "switch.yml").read_text())
+    triggers = switch.get("on", switch.get(True))  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"workflow_dispatch"} and not (triggers["workflow_dispatch"] or {}).get("inputs")
+    run = switch["jobs"]["switch"]["steps"][-1]["run"]
+    assert ".serviceDefaults.blueGreen.activeColor = strenv(NEXT)" in run and "gh pr create" in run
