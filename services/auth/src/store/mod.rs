@@ -154,16 +154,21 @@ pub struct FamilyState {
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn family_state(db: &Db, family_id: &str) -> Result<FamilyState, AuthError> {
-    let row = sqlx::query(
-        "SELECT MIN(created_at) AS started_at, \
-         SUM(CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END) AS revoked \
-         FROM refresh_tokens WHERE family_id = ?",
+    // Two plain queries: aggregates over CASE come back as DECIMAL on MySQL, which the
+    // portable driver does not read.
+    let started_at: Option<i64> = sqlx::query_scalar(
+        "SELECT created_at FROM refresh_tokens WHERE family_id = ? ORDER BY created_at LIMIT 1",
+    )
+    .bind(family_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let revoked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL",
     )
     .bind(family_id)
     .fetch_one(&db.pool)
     .await?;
-    let started_at: Option<i64> = row.try_get("started_at")?;
-    let revoked: Option<i64> = row.try_get("revoked")?;
+    let revoked = Some(revoked);
     Ok(FamilyState {
         started_at: started_at.unwrap_or(0),
         revoked: revoked.unwrap_or(0) > 0,
