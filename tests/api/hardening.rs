@@ -518,3 +518,166 @@ async fn the_data_directory_is_private() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_concurrent_reuse_of_a_refresh_token_leaves_no_token_of_the_family_alive() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let tokens = app.customer().await;
+        let body = json!({"refresh_token": tokens.refresh});
+        let (a, b) = tokio::join!(
+            app.post("/api/auth/refresh", &body, None),
+            app.post("/api/auth/refresh", &body, None)
+        );
+        // At most one rotation wins; whatever it minted dies with the revoked family.
+        for winner in [a, b].into_iter().filter(|r| r.status == 200) {
+            let next = winner.body["refresh_token"].as_str().unwrap().to_string();
+            let used = app
+                .post("/api/auth/refresh", &json!({"refresh_token": next}), None)
+                .await;
+            used.assert_problem(401, "unauthorized");
+        }
+    }
+}
+
+/// Calls payment's internal API directly, signed as order with the platform's service key.
+async fn internal_refund(app: &TestApp, key: &str, payment_id: &str) -> u16 {
+    let service_key = std::fs::read_to_string(app.data_dir.join("service-key")).unwrap();
+    let identity =
+        wayfare_chassis::identity::ServiceIdentity::new("order", service_key.trim().as_bytes());
+    let payment = app
+        .service_addrs
+        .iter()
+        .find(|(name, _)| *name == "payment")
+        .unwrap()
+        .1;
+    app.http
+        .post(format!("http://{payment}/internal/refunds"))
+        .header("x-wayfare-service-token", identity.token_for("payment"))
+        .header("idempotency-key", key)
+        .json(&json!({"payment_id": payment_id}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn concurrent_refunds_reach_the_provider_once() {
+    let app = spawn_app().await;
+    if !app.data_dir.join("service-key").exists() {
+        return; // keyed by WAYFARE_SERVICE_KEY in this configuration
+    }
+    let user = app.customer().await;
+    let product = app.product_with_stock(5, 700).await;
+    let order = app
+        .checkout(
+            &user.access,
+            "to-refund",
+            &json!({"payment_method": "pm_card_ok", "items": [{"product_id": product, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let payment_id = order.body["payment_id"].as_str().unwrap().to_string();
+    let attempts = (0..8).map(|i| {
+        let key = format!("refund-race-{i}");
+        let app = &app;
+        let payment_id = payment_id.clone();
+        async move { internal_refund(app, &key, &payment_id).await }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("payment", "SELECT COUNT(*) FROM refunds").await,
+        1,
+        "one refund recorded"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_email_a_customer_registered_first_is_never_promoted() {
+    let app = spawn_app_with(AppOptions::default()).await;
+    assert_eq!(
+        app.signup("boss@example.com", "a-good-password")
+            .await
+            .status,
+        201
+    );
+    let data_dir = app.data_dir.clone();
+    let db_url = app.db_url.clone();
+    // The same data with the admin e-mail now pointing at the customer's account.
+    let mut env = std::collections::BTreeMap::new();
+    env.insert("WAYFARE_LISTEN".to_string(), "127.0.0.1:0".to_string());
+    env.insert("WAYFARE_OPS_LISTEN".to_string(), "127.0.0.1:0".to_string());
+    env.insert(
+        "WAYFARE_DATA_DIR".to_string(),
+        data_dir.display().to_string(),
+    );
+    env.insert("WAYFARE_TARGET".to_string(), "auth".to_string());
+    env.insert(
+        "WAYFARE_ADMIN_EMAIL".to_string(),
+        "boss@example.com".to_string(),
+    );
+    env.insert(
+        "WAYFARE_ADMIN_PASSWORD".to_string(),
+        "another-good-one".to_string(),
+    );
+    if let Some(url) = db_url {
+        env.insert("WAYFARE_DATABASE_URL".to_string(), url);
+    }
+    let settings = wayfare_chassis::config::Settings::load_from(
+        None,
+        &env,
+        &wayfare_chassis::config::Overrides::default(),
+    )
+    .unwrap();
+    let built = wayfare::Platform::build(settings, wayfare::BuildOptions::default()).await;
+    let err = built.err().expect("auth refuses to start");
+    assert!(format!("{err:#}").contains("already registered"), "{err:#}");
+    // And the customer is still a customer.
+    let tokens = app.login("boss@example.com", "a-good-password").await;
+    let me = app
+        .get("/api/auth/me", tokens.body["access_token"].as_str())
+        .await;
+    assert_eq!(me.body["role"], "customer");
+}
+
+#[tokio::test]
+async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
+    let app = spawn_app().await;
+    let pem = std::fs::read_to_string(app.data_dir.join("auth-signing-key.pem")).unwrap();
+    let keys = wayfare_auth::domain::keys::SigningKeys::from_pem(&pem).unwrap();
+    let now = wayfare_chassis::db::now_ms() / 1000;
+    let sign = |extra: serde_json::Value| {
+        let mut claims = json!({
+            "sub": "u-1", "email": "u@example.com", "role": "customer",
+            "iss": "wayfare", "aud": "wayfare-api", "iat": now, "exp": now + 600,
+            "jti": "j-1"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(keys.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &keys.encoding).unwrap()
+    };
+    let valid = sign(json!({}));
+    assert_eq!(app.get("/api/orders", Some(&valid)).await.status, 200);
+    for bad in [
+        sign(json!({"nbf": now + 300})),
+        sign(json!({"iat": now + 300})),
+    ] {
+        app.get("/api/orders", Some(&bad))
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+}

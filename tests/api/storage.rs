@@ -209,3 +209,29 @@ async fn bulk_seeding_inserts_every_row() {
         2_345
     );
 }
+
+#[tokio::test]
+async fn only_duplicate_keys_count_as_unique_violations() {
+    let (db, _guard, _dir) = database("auth").await;
+    db.migrate(wayfare_auth::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    let insert = |id: &'static str, email: Option<&'static str>| {
+        sqlx::query("INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES (?, ?, 'n', 'h', 'customer', 0)")
+            .bind(id)
+            .bind(email)
+            .execute(&db.pool)
+    };
+    insert("u1", Some("x@example.com")).await.unwrap();
+    let duplicate = insert("u2", Some("x@example.com")).await.unwrap_err();
+    assert!(
+        wayfare_chassis::error::is_unique_violation(&duplicate),
+        "{duplicate}"
+    );
+    // SQLSTATE 23000 on MySQL too, but a NOT NULL violation is a bug, not a duplicate.
+    let not_null = insert("u3", None).await.unwrap_err();
+    assert!(
+        !wayfare_chassis::error::is_unique_violation(&not_null),
+        "{not_null}"
+    );
+}

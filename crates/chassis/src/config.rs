@@ -952,4 +952,22 @@ mod sample_tests {
             Settings::load_from(Some(&path), &BTreeMap::new(), &Overrides::default()).unwrap();
         assert_eq!(settings.listen.port(), 8080);
     }
+
+    #[test]
+    fn call_budgets_must_fit_inside_the_callers_deadline() {
+        for (name, value) in [
+            ("WAYFARE_PAYMENT_TIMEOUT_MS", "10000"),
+            ("WAYFARE_CLIENT_TIMEOUT_MS", "12000"),
+            ("WAYFARE_PROVIDER_TIMEOUT_MS", "10000"),
+            ("WAYFARE_UPSTREAM_TIMEOUT_MS", "0"),
+        ] {
+            let env: BTreeMap<String, String> = [(name.to_string(), value.to_string())]
+                .into_iter()
+                .collect();
+            let err = Settings::load_from(None, &env, &Overrides::default()).unwrap_err();
+            assert_eq!(err.setting, name, "{err}");
+        }
+        // The defaults are consistent.
+        Settings::load_from(None, &BTreeMap::new(), &Overrides::default()).unwrap();
+    }
 }
