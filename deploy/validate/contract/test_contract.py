@@ -475,3 +475,20 @@ def test_the_backup_runs_as_the_identity_terraform_federates(rendered, value_set
         assert f"wayfare_{svc}" in dump, f"the backup does not dump {svc}'s database"
     script = by_name(docs, "ConfigMap")["backup-script"]["data"]["backup.sh"]
     assert script == (CHART / "files" / "backup.sh").read_text()
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_chart_names_the_ingress_gateway_and_prometheus_the_platform_runs(rendered, env):
+    """The Wayfare chart admits the ingress gateway and Prometheus by identity and labels; those must
+    be the identities the platform Applications actually create."""
+    values = chart_values()
+    ingress = cluster_render.application(env, "istio-ingressgateway")
+    release = ingress["spec"]["source"]["helm"]["releaseName"]
+    assert ingress["spec"]["destination"]["namespace"] == values["ingress"]["gatewayNamespace"]
+    # The gateway chart names its ServiceAccount after the release and labels pods istio=<release minus "istio-">.
+    assert release == values["ingress"]["gatewayServiceAccount"]
+    assert values["ingress"]["gatewaySelector"] == {"istio": release.removeprefix("istio-")}
+    assert values["blueGreen"]["preflight"]["ingressService"].startswith(f"{release}.{values['ingress']['gatewayNamespace']}.svc")
+    prom = cluster_render.application(env, "kube-prometheus-stack")
+    assert prom["spec"]["destination"]["namespace"] == values["monitoring"]["prometheus"]["namespace"]
+    assert values["monitoring"]["prometheus"]["serviceAccount"] == f"{prom['spec']['source']['helm']['releaseName']}-prometheus"
