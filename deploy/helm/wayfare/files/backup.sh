@@ -16,6 +16,11 @@ set -eu
 
 client() { if command -v mariadb >/dev/null 2>&1; then echo mariadb; else echo mysql; fi; }
 dumper() { if command -v mariadb-dump >/dev/null 2>&1; then echo mariadb-dump; else echo mysqldump; fi; }
+# MySQL 8's mysqldump reads information_schema.COLUMN_STATISTICS, which MariaDB lacks: switch it off
+# where the flag exists (mariadb-dump has no such flag and needs none).
+dump_extra() {
+  if "$(dumper)" --help 2>/dev/null | grep -q -- '--column-statistics'; then echo "--column-statistics=0"; fi
+}
 
 conn_args() {
   printf '%s\n' "--host=${DB_HOST:-127.0.0.1}" "--port=${DB_PORT:-3306}" "--user=${DB_USER:-root}"
@@ -51,7 +56,7 @@ dump() {
     valid_name "$db"
     # No CREATE DATABASE / USE in the dump, so it restores into any (fresh) database name.
     # shellcheck disable=SC2046
-    MYSQL_PWD="${DB_PASSWORD:-}" "$(dumper)" $(conn_args) --single-transaction --quick --routines \
+    MYSQL_PWD="${DB_PASSWORD:-}" "$(dumper)" $(conn_args) $(dump_extra) --single-transaction --quick --routines \
       --triggers --events --hex-blob --default-character-set=utf8mb4 --no-tablespaces "$db" |
       gzip -9 > "$out/$db.sql.gz.part"
     mv "$out/$db.sql.gz.part" "$out/$db.sql.gz"
