@@ -326,8 +326,8 @@ impl Default for AuthSettings {
             admin_password: None,
             session_max_seconds: 90 * 24 * 3600,
             hash_concurrency: 0,
-            hash_queue: 32,
-            hash_queue_wait_ms: 2_000,
+            hash_queue: 128,
+            hash_queue_wait_ms: 3_000,
             login_free_failures: 5,
             login_backoff_max_seconds: 900,
         }

@@ -3,10 +3,11 @@
 //! (`--target catalog`); `migrate` applies schemas and exits; `seed` loads a large synthetic
 //! catalog; `keygen` prints a new token signing key.
 
-/// mimalloc gives freed memory back to the system (glibc's malloc keeps the arenas a burst of
-/// password hashes grew, so resident memory never came down again).
+/// jemalloc, with its background threads on (see `main`), gives memory freed after a burst
+/// back to the system within seconds. glibc's malloc kept the arenas a burst of password hashes
+/// grew (19 MiB each), so resident memory never came down again.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +81,11 @@ impl Common {
 }
 
 fn main() -> ExitCode {
+    // Purge freed pages on jemalloc's own threads (after its 10 s decay), even while the
+    // process is otherwise idle; without this, purging only happens on later allocations.
+    if let Err(err) = tikv_jemalloc_ctl::background_thread::write(true) {
+        eprintln!("wayfare: jemalloc background purging unavailable: {err}");
+    }
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve(Common::default()));
     if let Command::Keygen = command {
