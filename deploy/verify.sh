@@ -108,6 +108,7 @@ run "trivy config (deploy/ and rendered chart)" trivy
 
 run "pytest: properties of the rendered chart and Argo CD layout" \
   env WAYFARE_RENDER_DIR="$rendered" "$PY/python" -m pytest -q -p no:cacheprovider "$here/validate/tests"
+run "observability: promtool, amtool, static checks, real Prometheus (observability/verify.sh)" bash "$here/observability/verify.sh" "$rendered"
 # Issue 13: Terraform x chart x Argo CD contract (python-hcl2, the renders above, kustomized roots),
 # then the backup's restore rehearsed against the local MariaDB (skipped without one unless CI=true).
 run "contract: Terraform x chart x Argo CD (validate/contract)" \

@@ -8,7 +8,9 @@ their promtool tests.
 
 Outputs (Kubernetes objects that the `observability` Argo CD Application syncs):
   manifests/rules-*.yaml          PrometheusRule objects (kube-prometheus-stack selects release label)
-  manifests/dashboards-*.yaml     one ConfigMap per dashboard, label grafana_dashboard: "1"
+  manifests/dashboards.yaml       one ConfigMap per dashboard, label grafana_dashboard: "1"
+  manifests/telemetry.yaml        the mesh-wide Istio Telemetry: tracing provider and sampling rate
+  secrets/<env>/externalsecrets.yaml  ClusterSecretStore + the observability ExternalSecrets
 Every alert carries `runbook_url` (runbooks/<Alert>.md, which must exist), a `summary` and a
 `description`, and two promtool cases: one that fires and one that does not.
 
@@ -27,6 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MANIFESTS = HERE / "manifests"
+SECRETS_DIR = HERE / "secrets"
 RUNBOOKS = HERE / "runbooks"
 REPO_BLOB = "https://github.com/wayfare/wayfare/blob/main/deploy/observability/runbooks"
 
@@ -335,14 +338,14 @@ def other_alerts() -> list[Alert]:
               quiet=[s("externalsecret_status_condition", {"namespace": "wayfare-prod", "name": "catalog", "condition": "Ready", "status": "False"}, "0x30")],
               eval_time="20m", expect={"namespace": "wayfare-prod", "name": "catalog"}),
         Alert("CertificateExpiringSoon",
-              "min by (instance) (probe_ssl_earliest_cert_expiry) - time() < 14 * 86400",
-              "The TLS certificate of {{ $labels.instance }} expires in less than 14 days",
-              "Renew the ingress certificate (secret named by ingress.tlsCredentialName) before "
-              "browsers refuse the site.",
+              "(min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()) < 14 * 86400",
+              "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days",
+              "cert-manager renews 30 days before expiry; a certificate this close to expiring means renewal "
+              "keeps failing (ACME DNS-01 challenge, Route 53 permissions). Browsers refuse the site when it expires.",
               for_="1h", group="wayfare-dependencies",
-              fire=[s("probe_ssl_earliest_cert_expiry", {"instance": "https://shop.example"}, "86400x90")],
-              quiet=[s("probe_ssl_earliest_cert_expiry", {"instance": "https://shop.example"}, "9999999999x90")],
-              eval_time="80m", expect={"instance": "https://shop.example"}),
+              fire=[s("certmanager_certificate_expiration_timestamp_seconds", {"namespace": "istio-ingress", "name": "wayfare-prod-tls"}, "86400x90")],
+              quiet=[s("certmanager_certificate_expiration_timestamp_seconds", {"namespace": "istio-ingress", "name": "wayfare-prod-tls"}, "9999999999x90")],
+              eval_time="80m", expect={"namespace": "istio-ingress", "name": "wayfare-prod-tls"}),
         Alert("HpaAtMaximum",
               "kube_horizontalpodautoscaler_status_current_replicas\n"
               "  >= kube_horizontalpodautoscaler_spec_max_replicas",
@@ -752,6 +755,70 @@ def dashboard_configmap(board: Board) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- secrets and telemetry
+ENVS = ["dev", "prod"]
+REGION = "eu-west-1"
+STORE = "observability-aws"
+# Kubernetes Secret -> (namespace, Secrets Manager secret under wayfare/<env>/, {secret key: JSON property}).
+# observability: written by Terraform (infra/terraform/modules/observability): bucket names, objstore.yml.
+# alerting and grafana: secret containers made by Terraform; their values are set by people
+# (deploy/observability/README.md), never in Git.
+SECRETS = {
+    "alertmanager-notifications": ("monitoring", "alerting", {
+        "slack_webhook_url": "slack_webhook_url",
+        "smtp_password": "smtp_password",
+        "heartbeat_api_key": "heartbeat_api_key",
+    }),
+    "grafana-admin": ("monitoring", "grafana", {"admin-user": "admin_user", "admin-password": "admin_password"}),
+    "thanos-objstore": ("monitoring", "observability", {"objstore.yml": "thanos_objstore_yml"}),
+    "loki-bucket": ("logging", "observability", {"LOKI_S3_BUCKET": "loki_bucket"}),
+    "tempo-bucket": ("observability", "observability", {"TEMPO_S3_BUCKET": "tempo_bucket"}),
+}
+# Istio samples this share of requests at the edge; the services follow the caller's decision and
+# sample their own root spans at the same rate (OTEL_TRACES_SAMPLER_ARG in the chart's values).
+TRACE_SAMPLING_PERCENT = 10.0
+TRACING_PROVIDER = "tempo"  # an extensionProviders entry of istiod's meshConfig
+
+
+def secret_store() -> dict:
+    return {
+        "apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
+        "metadata": {"name": STORE},
+        "spec": {
+            # No auth block: the External Secrets controller's own IRSA role (wayfare-<env>-external-secrets),
+            # which may read wayfare/<env>/* only.
+            "provider": {"aws": {"service": "SecretsManager", "region": REGION}},
+            "conditions": [{"namespaces": ["monitoring", "logging", "observability"]}],
+        },
+    }
+
+
+def external_secrets(env: str) -> list[dict]:
+    out = []
+    for name, (ns, key, props) in SECRETS.items():
+        out.append({
+            "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": STORE},
+                "target": {"name": name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+                "data": [{"secretKey": k, "remoteRef": {"key": f"wayfare/{env}/{key}", "property": prop}}
+                         for k, prop in props.items()],
+            },
+        })
+    return out
+
+
+def telemetry() -> dict:
+    return {
+        "apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry",
+        "metadata": {"name": "mesh-default", "namespace": "istio-system"},
+        "spec": {"tracing": [{"providers": [{"name": TRACING_PROVIDER}],
+                              "randomSamplingPercentage": TRACE_SAMPLING_PERCENT}]},
+    }
+
+
 # ------------------------------------------------------------------------------------------ output
 def yaml_dump(obj) -> str:
     import yaml
@@ -778,6 +845,10 @@ def outputs() -> dict[Path, str]:
         out[MANIFESTS / f"{name}.yaml"] = HEADER + yaml_dump(obj)
     docs = [dashboard_configmap(b) for b in boards()]
     out[MANIFESTS / "dashboards.yaml"] = HEADER + "---\n".join(yaml_dump(d) for d in docs)
+    out[MANIFESTS / "telemetry.yaml"] = HEADER + yaml_dump(telemetry())
+    for env in ENVS:
+        docs = [secret_store(), *external_secrets(env)]
+        out[SECRETS_DIR / env / "externalsecrets.yaml"] = HEADER + "---\n".join(yaml_dump(d) for d in docs)
     return out
 
 

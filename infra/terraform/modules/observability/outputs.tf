@@ -22,3 +22,23 @@ output "kms_key_arn" {
   description = "KMS key of both buckets."
   value       = module.kms.key_arn
 }
+
+output "tempo_bucket_name" {
+  description = "Bucket for Tempo's trace blocks."
+  value       = module.bucket["tempo"].s3_bucket_id
+}
+
+output "tempo_bucket_arn" {
+  description = "ARN of the Tempo bucket (the Tempo IRSA role needs read/write on it)."
+  value       = module.bucket["tempo"].s3_bucket_arn
+}
+
+output "expire_after_days" {
+  description = "Effective expiry per bucket: the configured days, raised to the applications' retention floor."
+  value       = local.expire_after_days
+}
+
+output "secret_arns" {
+  description = "Secrets Manager secrets of the observability stack (observability, alerting, grafana)."
+  value       = { for k, s in aws_secretsmanager_secret.observability : k => s.arn }
+}

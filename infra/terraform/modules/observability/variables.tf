@@ -21,6 +21,16 @@ variable "loki_retention" {
   })
 }
 
+variable "tempo_retention" {
+  description = "Tempo bucket lifecycle: days to Standard-IA, to Glacier Instant Retrieval, and to expiry (raised to the retention floor)."
+  type = object({
+    infrequent_access_after_days = number
+    glacier_after_days           = number
+    expire_after_days            = number
+  })
+  default = { infrequent_access_after_days = 30, glacier_after_days = 90, expire_after_days = 16 }
+}
+
 variable "force_destroy" {
   description = "Allow destroying non-empty buckets (dev only)."
   type        = bool
