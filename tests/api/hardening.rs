@@ -634,12 +634,8 @@ async fn an_admin_email_a_customer_registered_first_is_never_promoted() {
     if let Some(url) = db_url {
         env.insert("WAYFARE_DATABASE_URL".to_string(), url);
     }
-    let settings = wayfare_chassis::config::Settings::load_from(
-        None,
-        &env,
-        &wayfare_chassis::config::Overrides::default(),
-    )
-    .unwrap();
+    let settings =
+        wayfare::load_settings(None, &env, &wayfare_chassis::config::Overrides::default()).unwrap();
     let built = wayfare::Platform::build(settings, wayfare::BuildOptions::default()).await;
     let err = built.err().expect("auth refuses to start");
     assert!(format!("{err:#}").contains("already registered"), "{err:#}");

@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use wayfare::{BuildOptions, Platform};
-use wayfare_chassis::config::{Overrides, Settings};
+use wayfare_chassis::config::Overrides;
 
 pub const ADMIN_EMAIL: &str = "admin@wayfare.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
@@ -172,7 +172,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     }
     env.extend(options.env);
     let settings =
-        Settings::load_from(None, &env, &Overrides::default()).expect("valid test settings");
+        wayfare::load_settings(None, &env, &Overrides::default()).expect("valid test settings");
     let platform = Platform::build(
         settings,
         BuildOptions {

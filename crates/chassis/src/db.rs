@@ -119,6 +119,11 @@ impl Db {
             Dialect::MySql => "CREATE TABLE IF NOT EXISTS wayfare_migrations (service VARCHAR(64) NOT NULL, version BIGINT NOT NULL, name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (service, version))",
         };
         conn.execute(ddl).await?;
+        let leases = match self.dialect {
+            Dialect::Sqlite => "CREATE TABLE IF NOT EXISTS wayfare_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+            Dialect::MySql => "CREATE TABLE IF NOT EXISTS wayfare_leases (name VARCHAR(191) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL)",
+        };
+        conn.execute(leases).await?;
         let lock_name = format!("wayfare_migrate_{}", self.service);
         if self.dialect == Dialect::MySql {
             let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 60)")
@@ -167,6 +172,54 @@ impl Db {
                 .await;
         }
         result
+    }
+
+    /// Takes or renews the lease `name` for `holder` until `ttl` from now: true when `holder`
+    /// holds it afterwards. A lease whose holder stopped renewing it expires and passes on, so
+    /// exactly one replica runs a singleton job at a time (see `worker`).
+    pub async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, sqlx::Error> {
+        let now = now_ms();
+        let until = now + ttl.as_millis() as i64;
+        let renewed = sqlx::query(
+            "UPDATE wayfare_leases SET holder = ?, expires_at = ? WHERE name = ? AND (holder = ? OR expires_at < ?)",
+        )
+        .bind(holder)
+        .bind(until)
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if renewed.rows_affected() == 1 {
+            return Ok(true);
+        }
+        match sqlx::query("INSERT INTO wayfare_leases (name, holder, expires_at) VALUES (?, ?, ?)")
+            .bind(name)
+            .bind(holder)
+            .bind(until)
+            .execute(&self.pool)
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Someone else holds it (the row exists and is not expired).
+            Err(err) if crate::error::is_unique_violation(&err) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Gives the lease up (on drain), so another replica takes over at once.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM wayfare_leases WHERE name = ? AND holder = ?")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The same pool under another service's name (services may share one database; each

@@ -14,10 +14,12 @@ pub mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod metrics;
+pub mod module;
 pub mod money;
 pub mod openapi;
 pub mod server;
 pub mod telemetry;
+pub mod worker;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub struct Page<T> {
 #[derive(Clone)]
 pub struct ServiceContext {
     pub settings: Arc<config::Settings>,
+    /// Every service of this binary (not only those running in this process).
+    pub registry: module::Registry,
     /// Shared by every service in the process: set once on SIGTERM.
     pub draining: Arc<AtomicBool>,
     pub cache: cache::Cache,
@@ -91,14 +95,23 @@ impl ServiceContext {
         Ok(identity::ServiceIdentity::new(service, &key))
     }
 
-    /// A verifier of access tokens against auth's JWKS.
+    /// A verifier of access tokens against the JWKS of the module that issues them.
     pub fn token_verifier(&self) -> anyhow::Result<identity::TokenVerifier> {
+        let issuer = self
+            .registry
+            .token_issuer()
+            .ok_or_else(|| anyhow::anyhow!("no module issues access tokens"))?;
         Ok(identity::TokenVerifier::remote(
-            self.client_for("auth")?,
-            &self.settings.auth.jwt_issuer,
-            &self.settings.auth.jwt_audience,
+            self.client_for(issuer.name)?,
+            &self.settings.jwt.issuer,
+            &self.settings.jwt.audience,
         )
         .with_revocations(self.cache.clone()))
+    }
+
+    /// This service's own settings section.
+    pub fn section<T: config::Section>(&self) -> T {
+        self.settings.section::<T>()
     }
 
     /// Connects to this service's database and brings its schema up to date.
@@ -118,11 +131,13 @@ impl ServiceContext {
     }
 }
 
-/// A service ready to be served: its API router and what its readiness depends on.
+/// A service ready to be served: its API router, what its readiness depends on, and its
+/// background jobs (started with it, stopped on drain).
 pub struct BuiltService {
     pub name: &'static str,
     pub api: axum::Router,
     pub checks: Vec<Arc<dyn health::ReadinessCheck>>,
+    pub workers: Vec<worker::Worker>,
 }
 
 /// Creates `dir` (and parents) readable by the owner only (0700): it holds keys and

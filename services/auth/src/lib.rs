@@ -12,12 +12,30 @@ pub mod store;
 use std::sync::Arc;
 
 use secrecy::ExposeSecret;
+use wayfare_chassis::config::SectionSpec;
 use wayfare_chassis::identity::{Role, TokenVerifier};
+use wayfare_chassis::module::Module;
 use wayfare_chassis::{BuiltService, ServiceContext};
 
 pub use routes::{router, AuthState};
 
 pub const NAME: &str = "auth";
+
+/// auth in the service registry.
+pub const MODULE: Module = Module {
+    name: NAME,
+    description:
+        "accounts, password login (argon2id), EdDSA access tokens and JWKS, rotating refresh tokens",
+    depends_on: &[],
+    edge: false,
+    issues_tokens: true,
+    routes: &["/api/auth", "/.well-known/jwks.json"],
+    internal_callers: &[],
+    settings: Some(SectionSpec::of::<config::AuthSettings>()),
+    migrations: migrations::MIGRATIONS,
+    fault_points: &[],
+    build: |ctx| Box::pin(build(ctx)),
+};
 
 /// Connects, migrates, bootstraps the admin account and returns the service's router.
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
@@ -27,13 +45,13 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let jwks = serde_json::from_value(keys.jwks.clone())?;
     let verifier = TokenVerifier::fixed(&jwks, &config.issuer, &config.audience)?
         .with_revocations(ctx.cache.clone());
-    let auth = &ctx.settings.auth;
+    let auth: config::AuthSettings = ctx.section();
     let hasher = Arc::new(domain::Hasher::new(
         auth.hash_concurrency,
         auth.hash_queue,
         std::time::Duration::from_millis(auth.hash_queue_wait_ms),
     ));
-    bootstrap_admin(ctx, &db, &hasher).await?;
+    bootstrap_admin(&auth, &db, &hasher).await?;
     let state = AuthState {
         db: db.clone(),
         keys: Arc::new(keys),
@@ -51,6 +69,7 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
+        workers: Vec::new(),
     })
 }
 
@@ -58,14 +77,11 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
 /// customer (someone registered it first), auth refuses to start: promoting that account would
 /// hand the back office to whoever registered it.
 async fn bootstrap_admin(
-    ctx: &ServiceContext,
+    auth: &config::AuthSettings,
     db: &wayfare_chassis::db::Db,
     hasher: &domain::Hasher,
 ) -> anyhow::Result<()> {
-    let (Some(email), Some(password)) = (
-        &ctx.settings.auth.admin_email,
-        &ctx.settings.auth.admin_password,
-    ) else {
+    let (Some(email), Some(password)) = (&auth.admin_email, &auth.admin_password) else {
         return Ok(());
     };
     let email =

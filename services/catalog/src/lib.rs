@@ -10,11 +10,29 @@ pub mod routes;
 pub mod seed;
 pub mod store;
 
+use wayfare_chassis::config::SectionSpec;
+use wayfare_chassis::module::Module;
+use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
 
 pub use routes::{router, CatalogState};
 
 pub const NAME: &str = "catalog";
+
+/// catalog in the service registry.
+pub const MODULE: Module = Module {
+    name: NAME,
+    description: "categories, products and stock; search; stock reservations for checkout",
+    depends_on: &[],
+    edge: false,
+    issues_tokens: false,
+    routes: &["/api/catalog"],
+    internal_callers: routes::internal::ALLOWED_CALLERS,
+    settings: Some(SectionSpec::of::<config::CatalogSettings>()),
+    migrations: migrations::MIGRATIONS,
+    fault_points: &[],
+    build: |ctx| Box::pin(build(ctx)),
+};
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::CatalogConfig::from_settings(&ctx.settings);
@@ -34,13 +52,16 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         verifier: ctx.token_verifier()?,
         internal,
     };
-    tokio::spawn(routes::internal::sweep_expired_holds(
-        state.clone(),
-        config.sweep_interval,
-    ));
+    // Every replica may sweep: releasing an expired hold is a conditional update.
+    let (sweep_db, sweep_cache) = (db.clone(), state.cache.clone());
+    let sweeper = Worker::periodic("catalog-hold-sweeper", config.sweep_interval, move || {
+        let (db, cache) = (sweep_db.clone(), sweep_cache.clone());
+        async move { domain::jobs::return_expired_holds(&db, &cache).await }
+    });
     Ok(BuiltService {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
+        workers: vec![sweeper],
     })
 }

@@ -5,25 +5,35 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use wayfare_chassis::client::{ClientPolicy, ServiceClient};
-use wayfare_chassis::config::{Settings, ALL_SERVICE_NAMES};
+use wayfare_chassis::config::Settings;
+use wayfare_chassis::module::Registry;
 
-pub fn upstream_clients(settings: &Settings) -> HashMap<&'static str, ServiceClient> {
+use crate::config::GatewaySettings;
+
+/// A client for every module with public routes whose URL is known.
+pub fn upstream_clients(
+    settings: &Settings,
+    registry: &Registry,
+    gateway: &GatewaySettings,
+) -> HashMap<&'static str, ServiceClient> {
     // One budget for the whole call: a quick failure (refused connection, a proxy's 503) is
     // retried once; a slow upstream uses the whole budget and is a 504.
-    let budget = Duration::from_millis(settings.gateway.upstream_timeout_ms);
+    let budget = Duration::from_millis(gateway.upstream_timeout_ms);
     let policy = ClientPolicy {
         timeout: budget,
         budget,
         retries: 1,
         ..Default::default()
     };
-    ALL_SERVICE_NAMES
+    registry
+        .modules
         .iter()
-        .filter_map(|name| {
+        .filter(|m| !m.routes.is_empty())
+        .filter_map(|m| {
             settings
                 .upstreams
-                .get(name)
-                .map(|url| (*name, ServiceClient::new(name, url, policy.clone())))
+                .get(m.name)
+                .map(|url| (m.name, ServiceClient::new(m.name, url, policy.clone())))
         })
         .collect()
 }

@@ -13,12 +13,30 @@ pub mod store;
 use std::sync::Arc;
 
 use wayfare_catalog::client::CatalogClient;
+use wayfare_chassis::config::SectionSpec;
+use wayfare_chassis::module::Module;
+use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
 use wayfare_payment::client::PaymentClient;
 
 pub use routes::{router, OrderState};
 
 pub const NAME: &str = "order";
+
+/// order in the service registry.
+pub const MODULE: Module = Module {
+    name: NAME,
+    description: "carts, the checkout saga, orders, cancellation, the reconciler",
+    depends_on: &["catalog", "payment"],
+    edge: false,
+    issues_tokens: false,
+    routes: &["/api/cart", "/api/orders"],
+    internal_callers: &[],
+    settings: Some(SectionSpec::of::<config::OrderSettings>()),
+    migrations: migrations::MIGRATIONS,
+    fault_points: &["after_reserve", "after_charge"],
+    build: |ctx| Box::pin(build(ctx)),
+};
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::OrderConfig::from_settings(&ctx.settings);
@@ -35,10 +53,17 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         reservation_ttl_seconds: config.reservation_ttl_seconds,
         fault: config.fault_inject.clone(),
     });
-    tokio::spawn(
-        saga.clone()
-            .reconcile_forever(config.reconcile_every, config.reconcile_after),
-    );
+    // One replica reconciles at a time: the holder of the lease in order's database.
+    let (reconciling, after) = (saga.clone(), config.reconcile_after);
+    let reconciler = Worker::periodic("order-reconciler", config.reconcile_every, move || {
+        let saga = reconciling.clone();
+        async move {
+            saga.reconcile_once(after)
+                .await
+                .map_err(anyhow::Error::from)
+        }
+    })
+    .singleton(db.clone());
     let state = OrderState {
         db: db.clone(),
         saga,
@@ -50,5 +75,6 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
+        workers: vec![reconciler],
     })
 }

@@ -12,12 +12,30 @@ pub mod store;
 
 use std::sync::Arc;
 
+use wayfare_chassis::config::SectionSpec;
 use wayfare_chassis::identity::InternalGuard;
+use wayfare_chassis::module::Module;
+use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
 
 pub use routes::{router, PaymentState};
 
 pub const NAME: &str = "payment";
+
+/// payment in the service registry.
+pub const MODULE: Module = Module {
+    name: NAME,
+    description: "charges and refunds with idempotency keys, behind a provider trait (simulated provider built in)",
+    depends_on: &[],
+    edge: false,
+    issues_tokens: false,
+    routes: &["/api/payments"],
+    internal_callers: routes::internal::ALLOWED_CALLERS,
+    settings: Some(SectionSpec::of::<config::PaymentSettings>()),
+    migrations: migrations::MIGRATIONS,
+    fault_points: &[],
+    build: |ctx| Box::pin(build(ctx)),
+};
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::PaymentConfig::from_settings(&ctx.settings);
@@ -32,15 +50,24 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         },
         config: Arc::new(config.clone()),
     };
-    tokio::spawn(routes::internal::settle_stale_payments(
-        state.clone(),
+    // One replica settles stale payments at a time (it calls the provider for each).
+    let (sweep_db, provider, timeout) =
+        (db.clone(), state.provider.clone(), config.provider_timeout);
+    let sweeper = Worker::periodic(
+        "payment-settler",
         config
             .provider_timeout
             .max(std::time::Duration::from_secs(1)),
-    ));
+        move || {
+            let (db, provider) = (sweep_db.clone(), provider.clone());
+            async move { domain::jobs::settle_stale_payments(&db, &provider, timeout).await }
+        },
+    )
+    .singleton(db.clone());
     Ok(BuiltService {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
+        workers: vec![sweeper],
     })
 }

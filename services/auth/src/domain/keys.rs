@@ -21,10 +21,11 @@ impl SigningKeys {
     /// From `WAYFARE_JWT_SIGNING_KEY`, else `WAYFARE_JWT_SIGNING_KEY_FILE`, else the file in the
     /// data directory, generated on first start.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
-        if let Some(pem) = &settings.auth.signing_key {
+        let auth: crate::config::AuthSettings = settings.section();
+        if let Some(pem) = &auth.signing_key {
             return Self::from_pem(pem.expose_secret());
         }
-        if let Some(path) = &settings.auth.signing_key_file {
+        if let Some(path) = &auth.signing_key_file {
             let pem = std::fs::read_to_string(path).map_err(|e| {
                 anyhow::anyhow!("WAYFARE_JWT_SIGNING_KEY_FILE {}: {e}", path.display())
             })?;

@@ -1,6 +1,7 @@
 //! catalog's domain: products, checked inputs and the listing query (sort + keyset cursor).
 
 pub mod demo;
+pub mod jobs;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -74,6 +75,30 @@ pub fn parse_price(price: i64) -> Result<i64, CatalogError> {
         ));
     }
     Ok(price)
+}
+
+/// The cache key of one product's cached copy.
+pub fn product_cache_key(id: &str) -> String {
+    format!("catalog:product:{id}")
+}
+
+/// The cache key of a product's change marker: a new value on every change, so a read that
+/// began before the change does not put its (now stale) copy back into the cache.
+pub fn product_epoch_key(id: &str) -> String {
+    format!("catalog:product-epoch:{id}")
+}
+
+/// Drops the cached copy of a changed product (and marks the change, see
+/// [`product_epoch_key`]).
+pub async fn forget_cached_product(cache: &wayfare_chassis::cache::Cache, id: &str) {
+    cache
+        .set(
+            &product_epoch_key(id),
+            &uuid::Uuid::new_v4().to_string(),
+            std::time::Duration::from_secs(300),
+        )
+        .await;
+    cache.delete(&product_cache_key(id)).await;
 }
 
 pub fn parse_currency(raw: &str) -> Result<String, CatalogError> {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use wayfare_chassis::identity::ServiceCaller;
 use wayfare_chassis::{ApiError, Json};
 
-use super::{product_key, CatalogState};
+use super::CatalogState;
 use crate::store::reservations::{
     self, CommitOutcome, ReleaseScope, Reservation, ReservationLine, ReserveOutcome,
 };
@@ -148,39 +148,6 @@ async fn release(
 
 async fn invalidate(state: &CatalogState, products: impl Iterator<Item = &str>) {
     for id in products {
-        state.cache.delete(&product_key(id)).await;
-    }
-}
-
-/// Returns expired holds to stock, forever, every `every`.
-pub async fn sweep_expired_holds(state: CatalogState, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let orders = match reservations::expired_orders(&state.db, 200).await {
-            Ok(orders) => orders,
-            Err(err) => {
-                tracing::warn!(error = %err, "reservation sweep failed");
-                continue;
-            }
-        };
-        for order_id in orders {
-            match reservations::release(&state.db, &order_id, ReleaseScope::ExpiredHolds).await {
-                Ok(changed) if !changed.is_empty() => {
-                    metrics::counter!("catalog_reservations_expired_total").increment(1);
-                    tracing::info!(
-                        order_id,
-                        products = changed.len(),
-                        "expired hold returned to stock"
-                    );
-                    invalidate(&state, changed.iter().map(String::as_str)).await;
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(order_id, error = %err, "releasing an expired hold failed")
-                }
-            }
-        }
+        crate::domain::forget_cached_product(&state.cache, id).await;
     }
 }

@@ -126,7 +126,7 @@ async fn list_products(
 }
 
 pub(crate) fn product_key(id: &str) -> String {
-    format!("catalog:product:{id}")
+    crate::domain::product_cache_key(id)
 }
 
 /// Cache first; the database decides on a miss (or when the cache is down).
@@ -139,8 +139,12 @@ async fn load_product(state: &CatalogState, id: &str) -> Result<Option<Product>,
         }
     }
     metrics::counter!("catalog_product_cache_total", "result" => "miss").increment(1);
+    let epoch_key = crate::domain::product_epoch_key(id);
+    let epoch = state.cache.get(&epoch_key).await;
     let product = store::get_product(&state.db, id).await?;
-    if let Some(product) = &product {
+    // Changed while we read it: our copy may be stale, so leave the cache empty.
+    let unchanged = state.cache.get(&epoch_key).await == epoch;
+    if let Some(product) = product.as_ref().filter(|_| unchanged) {
         let json = serde_json::to_string(product).map_err(anyhow::Error::from)?;
         state.cache.set(&key, &json, PRODUCT_TTL).await;
     }
@@ -319,7 +323,7 @@ async fn update_product(
     let product = store::update_product(&state.db, &id, &changes)
         .await?
         .ok_or(CatalogError::ProductNotFound(id.clone()))?;
-    state.cache.delete(&product_key(&id)).await;
+    crate::domain::forget_cached_product(&state.cache, &id).await;
     Ok(Json(product))
 }
 
@@ -345,7 +349,7 @@ async fn set_stock(
     let product = store::update_product(&state.db, &id, &changes)
         .await?
         .ok_or(CatalogError::ProductNotFound(id.clone()))?;
-    state.cache.delete(&product_key(&id)).await;
+    crate::domain::forget_cached_product(&state.cache, &id).await;
     Ok(Json(product))
 }
 

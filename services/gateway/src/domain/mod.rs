@@ -4,26 +4,40 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::http::HeaderMap;
 
-/// Public path prefixes and the service behind each. Anything else under `/api` is a 404, and
-/// `/internal/**` is never routed.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("/api/auth", "auth"),
-    ("/.well-known/jwks.json", "auth"),
-    ("/api/catalog", "catalog"),
-    ("/api/cart", "order"),
-    ("/api/orders", "order"),
-    ("/api/payments", "payment"),
-    ("/api/flights", "flight"),
-    ("/api/bookings", "booking"),
-    ("/api/admin", "admin"),
-];
+/// Public path prefixes and the service behind each, from the service registry. Anything else
+/// under `/api` is a 404, and `/internal/**` is never routed.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    routes: Vec<(&'static str, &'static str)>,
+}
 
-/// The route prefix a path falls under (matching whole segments only), if any.
-pub fn route_for(path: &str) -> Option<(&'static str, &'static str)> {
-    ROUTES.iter().copied().find(|(prefix, _)| {
-        path == *prefix
-            || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
-    })
+impl RouteTable {
+    pub fn new(routes: Vec<(&'static str, &'static str)>) -> Self {
+        Self { routes }
+    }
+
+    /// The route prefix a path falls under (matching whole segments only), if any.
+    pub fn route_for(&self, path: &str) -> Option<(&'static str, &'static str)> {
+        self.routes.iter().copied().find(|(prefix, _)| {
+            path == *prefix
+                || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+        })
+    }
+
+    /// Where a request may go: its normalised path and the route it falls under. A path
+    /// whose dot-segments change which route (or whether any route) applies is refused.
+    pub fn route_request(
+        &self,
+        path: &str,
+    ) -> Result<(String, &'static str, &'static str), PathError> {
+        let normalized = normalize_path(path)?;
+        let routed = self.route_for(&normalized);
+        if normalized != path && self.route_for(path).map(|(p, _)| p) != routed.map(|(p, _)| p) {
+            return Err(PathError::Climbs);
+        }
+        let (prefix, service) = routed.ok_or(PathError::Unknown)?;
+        Ok((normalized, prefix, service))
+    }
 }
 
 /// The client's address: the peer, or, behind `trusted_hops` proxies that each append to
@@ -101,24 +115,27 @@ pub fn normalize_path(path: &str) -> Result<String, PathError> {
     Ok(normalized)
 }
 
-/// Where a request may go: its normalised path and the route it falls under. A path whose
-/// dot-segments change which route (or whether any route) applies is refused.
-pub fn route_request(path: &str) -> Result<(String, &'static str, &'static str), PathError> {
-    let normalized = normalize_path(path)?;
-    let routed = route_for(&normalized);
-    if normalized != path && route_for(path).map(|(p, _)| p) != routed.map(|(p, _)| p) {
-        return Err(PathError::Climbs);
-    }
-    let (prefix, service) = routed.ok_or(PathError::Unknown)?;
-    if normalized != path && route_for(path).map(|(p, _)| p) != Some(prefix) {
-        return Err(PathError::Climbs);
-    }
-    Ok((normalized, prefix, service))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn table() -> RouteTable {
+        RouteTable::new(vec![
+            ("/api/auth", "auth"),
+            ("/.well-known/jwks.json", "auth"),
+            ("/api/catalog", "catalog"),
+            ("/api/cart", "order"),
+            ("/api/orders", "order"),
+        ])
+    }
+
+    fn route_for(path: &str) -> Option<(&'static str, &'static str)> {
+        table().route_for(path)
+    }
+
+    fn route_request(path: &str) -> Result<(String, &'static str, &'static str), PathError> {
+        table().route_request(path)
+    }
 
     #[test]
     fn routes_match_whole_segments() {

@@ -18,12 +18,13 @@ use wayfare_chassis::identity::TokenVerifier;
 use wayfare_chassis::server::RouteLabel;
 use wayfare_chassis::ApiError;
 
-use crate::domain::{client_ip, route_for, route_request, PathError};
+use crate::domain::{client_ip, PathError, RouteTable};
 use crate::store::RateLimiter;
 
 #[derive(Clone)]
 pub struct GatewayState {
     pub upstreams: Arc<HashMap<&'static str, ServiceClient>>,
+    pub routes: Arc<RouteTable>,
     pub verifier: Option<TokenVerifier>,
     pub limiter: RateLimiter,
     pub trusted_proxy_hops: usize,
@@ -152,9 +153,11 @@ async fn proxy(
     req: Request,
 ) -> Response {
     let path = req.uri().path().to_string();
-    let label = route_request(&path)
+    let label = state
+        .routes
+        .route_request(&path)
         .ok()
-        .and_then(|(normalized, _, _)| route_for(&normalized))
+        .and_then(|(normalized, _, _)| state.routes.route_for(&normalized))
         .map(|(prefix, _)| prefix)
         .unwrap_or("/api/unknown");
     let mut response = match forward(&state, peer, req).await {
@@ -171,13 +174,18 @@ async fn forward(
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let (normalized, _, service) = route_request(parts.uri.path()).map_err(|err| match err {
-        PathError::Climbs => ApiError::BadRequest("the path climbs out of the API it names".into()),
-        PathError::Malformed => {
-            ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
-        }
-        PathError::Unknown => ApiError::NotFound("no such API".into()),
-    })?;
+    let (normalized, _, service) = state
+        .routes
+        .route_request(parts.uri.path())
+        .map_err(|err| match err {
+            PathError::Climbs => {
+                ApiError::BadRequest("the path climbs out of the API it names".into())
+            }
+            PathError::Malformed => {
+                ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
+            }
+            PathError::Unknown => ApiError::NotFound("no such API".into()),
+        })?;
     let upstream = state
         .upstreams
         .get(service)

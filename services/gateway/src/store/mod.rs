@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::config::RateLimitSettings;
 use wayfare_chassis::cache::Cache;
-use wayfare_chassis::config::RateLimitSettings;
 use wayfare_chassis::ApiError;
 
 #[derive(Clone)]

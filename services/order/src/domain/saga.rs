@@ -8,7 +8,6 @@
 //! with no charge at all is fenced first (the key is voided), so a late charge can never land
 //! on an order that was already wound back.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use wayfare_catalog::client::{CatalogClient, CommitResult, ReserveResult};
@@ -308,18 +307,8 @@ impl Saga {
         Ok(())
     }
 
-    /// Settles orders left pending (or cancelling) for longer than `after`, every `every`.
-    pub async fn reconcile_forever(self: Arc<Self>, every: Duration, after: Duration) {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = self.reconcile_once(after).await {
-                tracing::warn!(error = %err, "reconciliation pass failed");
-            }
-        }
-    }
-
+    /// Settles orders left pending (or cancelling) for longer than `after` (the reconciler
+    /// worker's job); how many pending orders it settled.
     pub async fn reconcile_once(&self, after: Duration) -> Result<usize, ApiError> {
         let cutoff = now_ms() - after.as_millis() as i64;
         let mut settled = 0;

@@ -73,7 +73,7 @@ impl Common {
             listen: self.listen.clone(),
             data_dir: self.data_dir.clone(),
         };
-        Settings::load(self.config.as_deref(), &overrides).map_err(|err| {
+        wayfare::load_settings_from_env(self.config.as_deref(), &overrides).map_err(|err| {
             eprintln!("wayfare: {err}");
             ExitCode::from(EXIT_CONFIG)
         })
