@@ -318,6 +318,36 @@ def other_alerts() -> list[Alert]:
               quiet=[s("flight_seat_holds_total", {"result": "held"}, "0+100x80"),
                      s("flight_seat_holds_expired_total", {}, "0+10x80")],
               eval_time="70m"),
+        Alert("PaymentsStuckProcessing",
+              'sum(increase(worker_items_total{worker="payment-settler"}[30m])) > 5',
+              "Payments are being left in processing and settled by the sweeper",
+              "More than 5 charges in 30 minutes stayed `processing` until payment's settler resolved them: "
+              "the provider stopped answering or payment pods died mid-charge. Their orders wait pending meanwhile.",
+              for_=None, group="wayfare-money",
+              fire=[s("worker_items_total", {"service": "payment", "worker": "payment-settler"}, "0+1x40")],
+              quiet=[s("worker_items_total", {"service": "payment", "worker": "payment-settler"}, "0x40")],
+              eval_time="35m"),
+        Alert("BackgroundWorkerFailing",
+              'sum by (service, worker) (increase(worker_runs_total{outcome="error"}[15m])) > 0\n'
+              'unless sum by (service, worker) (increase(worker_runs_total{outcome="ok"}[15m])) > 0',
+              "{{ $labels.service }}: background worker {{ $labels.worker }} fails every run",
+              "No run of {{ $labels.worker }} succeeded for 15 minutes. The reconciler settles pending orders, "
+              "the settler stuck payments, the hold sweeper returns expired stock: money and stock stay in limbo.",
+              severity="critical", for_="5m", group="wayfare-money",
+              fire=[s("worker_runs_total", {"service": "order", "worker": "order-reconciler", "outcome": "error"}, "0+6x40"),
+                    s("worker_runs_total", {"service": "order", "worker": "order-reconciler", "outcome": "ok"}, "0x40")],
+              quiet=[s("worker_runs_total", {"service": "order", "worker": "order-reconciler", "outcome": "error"}, "0+1x40"),
+                     s("worker_runs_total", {"service": "order", "worker": "order-reconciler", "outcome": "ok"}, "0+5x40")],
+              eval_time="30m", expect={"service": "order", "worker": "order-reconciler"}),
+        Alert("BackgroundWorkerStale",
+              "time() - max by (service, worker) (worker_last_success_timestamp_seconds) > 15 * 60",
+              "{{ $labels.service }}: background worker {{ $labels.worker }} has not succeeded for 15 minutes",
+              "The last successful run is older than 15 minutes: the worker is stuck in a run, or its lease "
+              "holder is gone without releasing the lease.",
+              for_="5m", group="wayfare-money",
+              fire=[s("worker_last_success_timestamp_seconds", {"service": "order", "worker": "order-reconciler"}, "60x60")],
+              quiet=[s("worker_last_success_timestamp_seconds", {"service": "order", "worker": "order-reconciler"}, "0+60x60")],
+              eval_time="50m", expect={"service": "order", "worker": "order-reconciler"}),
         Alert("RefreshTokenReuse",
               "sum(increase(auth_refresh_reuse_total[15m])) > 5",
               "Refresh tokens are being replayed",
@@ -575,7 +605,9 @@ def service_board(svc: str) -> Board:
     b.row("Rate, errors, duration by route")
     b.panel("Requests/s by route", f"sum by (route, method) (service_route:http_requests:rate5m{{{sel}}})", unit="reqps",
             legend="{{method}} {{route}}", requires=req)
-    b.panel("Errors/s by route and status", f'sum by (route, status) (service_route:http_requests:rate5m{{{sel}, status=~"5..|4.."}})',
+    b.panel("Errors/s by route and status (0 per route when none)",
+            f'sum by (route, status) (service_route:http_requests:rate5m{{{sel}, status=~"5..|4.."}})\n'
+            f'  or sum by (route) (service_route:http_requests:rate5m{{{sel}}}) * 0',
             unit="reqps", legend="{{status}} {{route}}", requires=req)
     b.panel("p99 latency by route", f"service_route:http_request_duration_seconds:p99_5m{{{sel}}}", unit="s",
             legend="{{route}}", requires=req)
@@ -644,6 +676,12 @@ def shop() -> Board:
     b.panel("Reconciler backlog: checkouts unsettled (30m)", "wayfare:orders_unsettled:increase30m", kind="stat")
     b.panel("Orders settled by the reconciler (per minute)", "sum(rate(orders_reconciled_total[5m])) * 60",
             requires=["reconciler-activity"], description="Present once the reconciler has settled an order.")
+    b.panel("Background workers: runs by outcome (per minute)", "sum by (worker, outcome) (rate(worker_runs_total[5m])) * 60",
+            legend="{{worker}} {{outcome}}")
+    b.panel("Background workers: seconds since last success", "time() - max by (worker) (worker_last_success_timestamp_seconds)",
+            unit="s", legend="{{worker}}")
+    b.panel("Background workers: items handled (per minute)", "sum by (worker) (rate(worker_items_total[5m])) * 60",
+            legend="{{worker}}", requires=["worker-items"], description="Present once a worker has settled or returned something.")
     b.panel("Product cache hit ratio", 'sum(rate(catalog_product_cache_total{result="hit"}[5m])) / sum(rate(catalog_product_cache_total[5m]))',
             unit="percentunit")
     b.panel("Signups and logins (per minute)", ["sum(rate(auth_signups_total[5m])) * 60",

@@ -52,6 +52,7 @@ EVENT_REASONS = {
     "charge-replay": "a charge retried with its idempotency key",
     "reservation-expiry": "a stock reservation expiring",
     "reconciler-activity": "the reconciler settling an order",
+    "worker-items": "a background worker handling an item",
 }
 EXPECTED_ALERTS = [
     ("WayfareTargetDown", {"service": "payment"}),
