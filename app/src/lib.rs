@@ -42,10 +42,7 @@ pub fn load_settings(
     env: &BTreeMap<String, String>,
     overrides: &Overrides,
 ) -> Result<Settings, ConfigError> {
-    let registry = registry();
-    let settings = Settings::load_from(registry.modules, config_file, env, overrides)?;
-    registry.check(&settings)?;
-    Ok(settings)
+    registry().load_settings(config_file, env, overrides)
 }
 
 /// [`load_settings`] from the process environment.

@@ -151,7 +151,7 @@ pub struct ServiceClient {
     http: reqwest::Client,
     policy: ClientPolicy,
     breaker: Arc<CircuitBreaker>,
-    identity: Option<crate::identity::ServiceIdentity>,
+    identity: Option<crate::service_identity::ServiceIdentity>,
 }
 
 impl ServiceClient {
@@ -176,7 +176,7 @@ impl ServiceClient {
     }
 
     /// Calls made with this client carry a service token naming `identity` as the caller.
-    pub fn with_identity(mut self, identity: crate::identity::ServiceIdentity) -> Self {
+    pub fn with_identity(mut self, identity: crate::service_identity::ServiceIdentity) -> Self {
         self.identity = Some(identity);
         self
     }
@@ -209,7 +209,7 @@ impl ServiceClient {
         propagate_context(&mut headers);
         if let Some(identity) = &self.identity {
             if let Ok(value) = HeaderValue::from_str(&identity.token_for(self.upstream)) {
-                headers.insert(crate::identity::SERVICE_TOKEN_HEADER, value);
+                headers.insert(crate::service_identity::SERVICE_TOKEN_HEADER, value);
             }
         }
         let Some(permit) = self.breaker.try_acquire() else {
@@ -403,10 +403,10 @@ fn root_cause(err: &reqwest::Error) -> String {
 /// Adds `x-request-id` and the W3C trace context of the current request to outgoing headers:
 /// this service's span when spans are recorded, else the caller's context unchanged.
 pub fn propagate_context(headers: &mut HeaderMap) {
-    let request = crate::server::current_request();
+    let request = crate::request::current_request();
     if let Some(request) = &request {
         if let Ok(value) = HeaderValue::from_str(&request.request_id) {
-            headers.insert(crate::server::REQUEST_ID, value);
+            headers.insert(crate::request::REQUEST_ID, value);
         }
     }
     let context = tracing::Span::current().context();
@@ -777,14 +777,14 @@ mod tests {
 
     #[tokio::test]
     async fn without_recorded_spans_the_callers_trace_context_passes_through() {
-        let context = crate::server::RequestContext {
+        let context = crate::request::RequestContext {
             request_id: "r-1".into(),
             traceparent: Some(HeaderValue::from_static(
                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             )),
             tracestate: Some(HeaderValue::from_static("vendor=x")),
         };
-        let headers = crate::server::with_request_context(context, async {
+        let headers = crate::request::with_request_context(context, async {
             let mut headers = HeaderMap::new();
             propagate_context(&mut headers);
             headers

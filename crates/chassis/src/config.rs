@@ -21,7 +21,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::module::Module;
+/// What the loader needs to know of one service: its name (for `WAYFARE_<NAME>_URL` and
+/// `WAYFARE_<NAME>_DATABASE_URL`) and its settings section, if any. The registry provides
+/// these (see `module::Registry::load_settings`).
+#[derive(Clone, Copy)]
+pub struct ServiceSettings<'a> {
+    pub name: &'static str,
+    pub section: Option<&'a SectionSpec>,
+}
 
 /// One line that names the offending setting; the binary prints it and exits with code 64.
 #[derive(Debug, thiserror::Error)]
@@ -273,7 +280,7 @@ impl Settings {
     /// Loads defaults < file (`config_file`, else `WAYFARE_CONFIG`) < process environment <
     /// flags for the services in `modules`, then validates everything.
     pub fn load(
-        modules: &[&Module],
+        modules: &[ServiceSettings<'_>],
         config_file: Option<&Path>,
         overrides: &Overrides,
     ) -> Result<Self, ConfigError> {
@@ -283,7 +290,7 @@ impl Settings {
 
     /// Like [`Settings::load`] with an explicit environment (used by tests).
     pub fn load_from(
-        modules: &[&Module],
+        modules: &[ServiceSettings<'_>],
         config_file: Option<&Path>,
         env: &BTreeMap<String, String>,
         overrides: &Overrides,
@@ -295,7 +302,7 @@ impl Settings {
         });
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         for module in modules {
-            if let Some(section) = &module.settings {
+            if let Some(section) = module.section {
                 figment = figment.merge(Serialized::default(section.key, (section.defaults)()));
             }
         }
@@ -332,7 +339,7 @@ impl Settings {
                 format!("WAYFARE_{upper}_DATABASE_URL"),
                 format!("database_urls.{}", module.name),
             ));
-            if let Some(section) = &module.settings {
+            if let Some(section) = module.section {
                 for (var, field) in section.env {
                     table.push((var.to_string(), format!("{}.{field}", section.key)));
                 }
@@ -379,7 +386,7 @@ impl Settings {
             .chain(
                 modules
                     .iter()
-                    .filter_map(|m| m.settings.as_ref().map(|s| s.key.to_string())),
+                    .filter_map(|m| m.section.map(|s| s.key.to_string())),
             )
             .collect();
         if let Ok(top) = figment.extract::<Dict>() {
@@ -392,7 +399,7 @@ impl Settings {
         }
         settings.validate(&origins)?;
         for module in modules {
-            if let Some(section) = &module.settings {
+            if let Some(section) = module.section {
                 (section.check)(&settings).map_err(|mut err| {
                     if !err.setting.starts_with("WAYFARE_") {
                         err.setting = origins.name(&err.setting);

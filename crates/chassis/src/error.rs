@@ -138,7 +138,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_string(),
             field: None,
-            request_id: crate::server::current_request_id(),
+            request_id: crate::request::current_request_id(),
         }
     }
 
@@ -229,7 +229,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = req
             .extensions()
-            .get::<crate::server::BodyLimit>()
+            .get::<crate::request::BodyLimit>()
             .map(|l| l.0);
         // A JSON body must say so (a form post from another site must not be read as JSON).
         let is_json = req

@@ -17,7 +17,9 @@ pub mod metrics;
 pub mod module;
 pub mod money;
 pub mod openapi;
+pub mod request;
 pub mod server;
+pub mod service_identity;
 pub mod telemetry;
 pub mod worker;
 

@@ -155,11 +155,36 @@ fn describe_all() {
         "client_circuit_open_total",
         "Outbound calls refused at once because the upstream's circuit breaker was open, by upstream."
     );
+    describe_counter!(
+        "worker_runs_total",
+        "Runs of a background worker, by worker and outcome (ok, error, or standby when another replica holds its lease)."
+    );
+    describe_histogram!(
+        "worker_run_duration_seconds",
+        Unit::Seconds,
+        "Duration of a background worker's runs (standby runs excluded), by worker."
+    );
+    describe_counter!(
+        "worker_items_total",
+        "Items a background worker handled (orders settled, holds returned, payments settled), by worker."
+    );
+    describe_gauge!(
+        "worker_last_success_timestamp_seconds",
+        "Unix time of a background worker's last successful run in this process, by worker."
+    );
     // Business counters recorded by the services.
     describe_counter!("auth_signups_total", "Accounts created.");
     describe_counter!(
         "auth_logins_total",
         "Login attempts, by result (success or failure)."
+    );
+    describe_counter!(
+        "auth_hash_rejected_total",
+        "Password hashing requests refused with 503 because the hashing queue was full."
+    );
+    describe_counter!(
+        "auth_login_throttled_total",
+        "Login attempts refused because the account is in its failed-login backoff."
     );
     describe_counter!(
         "auth_refresh_reuse_total",

@@ -8,7 +8,10 @@
 
 use futures::future::BoxFuture;
 
-use crate::config::{ConfigError, SectionSpec, Settings};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::{ConfigError, Overrides, SectionSpec, ServiceSettings, Settings};
 use crate::db::Migration;
 use crate::{BuiltService, ServiceContext};
 
@@ -78,6 +81,27 @@ impl Registry {
             );
         }
         registry
+    }
+
+    /// Loads and validates the whole configuration of these services, every section and the
+    /// cross-checks included ([`Registry::check`]), before anything is bound.
+    pub fn load_settings(
+        &self,
+        config_file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Settings, ConfigError> {
+        let inputs: Vec<ServiceSettings<'_>> = self
+            .modules
+            .iter()
+            .map(|m| ServiceSettings {
+                name: m.name,
+                section: m.settings.as_ref(),
+            })
+            .collect();
+        let settings = Settings::load_from(&inputs, config_file, env, overrides)?;
+        self.check(&settings)?;
+        Ok(settings)
     }
 
     pub fn get(&self, name: &str) -> Option<&'static Module> {

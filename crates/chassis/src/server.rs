@@ -25,60 +25,11 @@ type Request<B = axum::body::Body> = HttpRequest<B>;
 use crate::error::ApiError;
 use crate::health::Health;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// What outgoing calls made while handling a request carry on.
-#[derive(Clone, Debug, Default)]
-pub struct RequestContext {
-    pub request_id: String,
-    /// The caller's W3C trace context, passed on as is when spans are not recorded here.
-    pub traceparent: Option<HeaderValue>,
-    pub tracestate: Option<HeaderValue>,
-}
-
-tokio::task_local! {
-    static CURRENT_REQUEST: RequestContext;
-}
-
-/// The context of the request being handled by this task, if any.
-pub fn current_request() -> Option<RequestContext> {
-    CURRENT_REQUEST.try_with(Clone::clone).ok()
-}
-
-/// The request id of the request being handled by this task, if any.
-pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST.try_with(|r| r.request_id.clone()).ok()
-}
-
-/// Runs `fut` with `id` as the current request id (for background work done on behalf of a
-/// request, and for tests).
-pub async fn with_request_id<F: Future>(id: String, fut: F) -> F::Output {
-    CURRENT_REQUEST
-        .scope(
-            RequestContext {
-                request_id: id,
-                ..Default::default()
-            },
-            fut,
-        )
-        .await
-}
-
-/// Runs `fut` as part of the request described by `context` (background work on behalf of a
-/// request, and tests).
-pub async fn with_request_context<F: Future>(context: RequestContext, fut: F) -> F::Output {
-    CURRENT_REQUEST.scope(context, fut).await
-}
-
-/// The trace id of a `traceparent` header (`00-<trace id>-<parent id>-<flags>`).
-fn trace_id_of(traceparent: &HeaderValue) -> Option<&str> {
-    let id = traceparent.to_str().ok()?.split('-').nth(1)?;
-    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
-}
-
-/// The configured body limit, put in request extensions for extractors that report it.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub usize);
+use crate::request::CURRENT_REQUEST;
+pub use crate::request::{
+    current_request, current_request_id, trace_id_of, with_request_context, with_request_id,
+    BodyLimit, RequestContext, REQUEST_ID,
+};
 
 /// Per-service middleware settings.
 #[derive(Clone, Debug)]
