@@ -6,6 +6,8 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod fakes;
 pub mod migrations;
 pub mod routes;
 pub mod store;

@@ -344,3 +344,6 @@ impl Saga {
 fn refund_key(order_id: &str) -> String {
     format!("refund-{order_id}")
 }
+
+#[cfg(test)]
+mod tests;
