@@ -89,3 +89,6 @@ async fn show(
     tags((name = "payment", description = "Payments"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests;
