@@ -168,10 +168,9 @@ pub async fn family_state(db: &Db, family_id: &str) -> Result<FamilyState, AuthE
     .bind(family_id)
     .fetch_one(&db.pool)
     .await?;
-    let revoked = Some(revoked);
     Ok(FamilyState {
         started_at: started_at.unwrap_or(0),
-        revoked: revoked.unwrap_or(0) > 0,
+        revoked: revoked > 0,
     })
 }
 
