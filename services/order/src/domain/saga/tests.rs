@@ -1118,3 +1118,66 @@ async fn a_cancel_whose_release_fails_stays_cancelling_and_is_finished_later() {
     );
     assert_stored(&h, &order, OrderStatus::Cancelled, None).await;
 }
+
+#[tokio::test]
+async fn failing_an_order_someone_else_already_settled_keeps_its_first_outcome() {
+    let h = Harness::new().await;
+    let order = paid_order(&h).await;
+    store::transition(
+        &h.db,
+        &order.id,
+        OrderStatus::Pending,
+        OrderStatus::Failed,
+        Some(reason::CHECKOUT_INTERRUPTED),
+        None,
+    )
+    .await
+    .unwrap();
+    h.payment.script_charge(Ok(done(
+        &order,
+        PaymentStatus::Declined,
+        Some("card_declined"),
+    )));
+
+    h.saga.checkout(&order).await.unwrap();
+
+    assert_stored(
+        &h,
+        &order,
+        OrderStatus::Failed,
+        Some(reason::CHECKOUT_INTERRUPTED),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_reconciler_skips_an_order_it_cannot_settle_yet_and_settles_the_rest() {
+    let h = Harness::new().await;
+    let stuck = paid_order(&h).await;
+    // The reconciler takes the oldest first; apart by a few ms so the order is certain.
+    tokio::time::sleep(Duration::from_millis(3)).await;
+    let settles = paid_order(&h).await;
+    h.payment.script_lookup(Err(fakes::unreachable("payment")));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+
+    let settled = h.saga.reconcile_once(Duration::ZERO).await.unwrap();
+
+    assert_eq!(settled, 1);
+    assert_eq!(
+        h.calls(),
+        [
+            lookup(&stuck),
+            lookup(&settles),
+            void(&settles),
+            release(&settles)
+        ]
+    );
+    assert_stored(&h, &stuck, OrderStatus::Pending, None).await;
+    assert_stored(
+        &h,
+        &settles,
+        OrderStatus::Failed,
+        Some(reason::CHECKOUT_INTERRUPTED),
+    )
+    .await;
+}
