@@ -1,7 +1,6 @@
 //! catalog: categories, products and stock. Public reads (search, filter, keyset pagination),
 //! admin writes, cached product reads. Owns the `categories` and `products` tables.
 
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod error;

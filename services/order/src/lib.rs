@@ -6,18 +6,20 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod fakes;
 pub mod migrations;
 pub mod routes;
 pub mod store;
 
 use std::sync::Arc;
 
-use wayfare_catalog::client::CatalogClient;
+use wayfare_catalog_api::CatalogClient;
 use wayfare_chassis::config::SectionSpec;
 use wayfare_chassis::module::Module;
 use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
-use wayfare_payment::client::PaymentClient;
+use wayfare_payment_api::PaymentClient;
 
 pub use routes::{router, OrderState};
 
@@ -44,11 +46,15 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let carts = domain::cart::CartStore::new(ctx.cache.clone(), config.cart_ttl);
     let saga = Arc::new(domain::saga::Saga {
         db: db.clone(),
-        catalog: CatalogClient::new(
+        catalog: Arc::new(CatalogClient::new(
             ctx.internal_client(NAME, "catalog", config.call_timeout)?,
             ctx.client_for("catalog")?,
-        ),
-        payment: PaymentClient::new(ctx.internal_client(NAME, "payment", config.call_timeout)?),
+        )),
+        payment: Arc::new(PaymentClient::new(ctx.internal_client(
+            NAME,
+            "payment",
+            config.call_timeout,
+        )?)),
         carts: carts.clone(),
         reservation_ttl_seconds: config.reservation_ttl_seconds,
         fault: config.fault_inject.clone(),

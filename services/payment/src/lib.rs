@@ -2,7 +2,6 @@
 //! built-in simulated provider (see `domain::simulated` for the test payment methods). Owns the
 //! `payments` and `refunds` tables.
 
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -9,22 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-pub struct Product {
-    pub id: String,
-    pub sku: String,
-    pub name: String,
-    pub description: String,
-    /// Minor units (cents).
-    pub price: i64,
-    pub currency: String,
-    pub stock: i64,
-    pub category: String,
-    pub active: bool,
-    pub image_url: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
+/// The wire type lives in catalog's contract crate, so callers need nothing of catalog.
+pub use wayfare_catalog_api::Product;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Category {

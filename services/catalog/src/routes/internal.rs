@@ -4,14 +4,11 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
 use wayfare_chassis::identity::ServiceCaller;
 use wayfare_chassis::{ApiError, Json};
 
 use super::CatalogState;
-use crate::store::reservations::{
-    self, CommitOutcome, ReleaseScope, Reservation, ReservationLine, ReserveOutcome,
-};
+use crate::store::reservations::{self, CommitOutcome, ReleaseScope, Reservation, ReserveOutcome};
 
 /// Who may call catalog's internal API.
 pub const ALLOWED_CALLERS: &[&str] = &["order", "admin"];
@@ -25,13 +22,8 @@ pub fn router(state: CatalogState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReserveRequest {
-    pub order_id: String,
-    pub items: Vec<ReservationLine>,
-    pub ttl_seconds: Option<u64>,
-}
+/// The wire type lives in catalog's contract crate.
+pub use wayfare_catalog_api::ReserveRequest;
 
 const DEFAULT_TTL_SECONDS: u64 = 900;
 

@@ -92,10 +92,10 @@ async fn list_products(
 ) -> Result<Json<Page<Product>>, CatalogError> {
     if let Some(ids) = p.ids.as_deref() {
         let ids: Vec<&str> = ids.split(',').filter(|id| !id.is_empty()).collect();
-        if ids.len() > crate::client::MAX_BATCH {
+        if ids.len() > wayfare_catalog_api::MAX_BATCH {
             return Err(CatalogError::Api(wayfare_chassis::ApiError::validation(
                 "ids",
-                format!("at most {} ids", crate::client::MAX_BATCH),
+                format!("at most {} ids", wayfare_catalog_api::MAX_BATCH),
             )));
         }
         let mut items = Vec::with_capacity(ids.len());

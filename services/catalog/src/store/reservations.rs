@@ -9,11 +9,8 @@ use wayfare_chassis::error::is_unique_violation;
 
 use crate::error::CatalogError;
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ReservationLine {
-    pub product_id: String,
-    pub quantity: i64,
-}
+/// The wire type lives in catalog's contract crate.
+pub use wayfare_catalog_api::ReservationLine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

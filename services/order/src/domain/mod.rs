@@ -168,12 +168,12 @@ pub fn parse_quantity(quantity: i64) -> Result<i64, ApiError> {
 }
 
 pub fn parse_payment_method(method: &str) -> Result<String, ApiError> {
-    if !wayfare_payment::domain::simulated::is_known_method(method) {
+    if !wayfare_payment_api::is_known_method(method) {
         return Err(ApiError::validation(
             "payment_method",
             format!(
                 "unknown payment method; test methods: {}",
-                wayfare_payment::domain::simulated::TEST_METHODS.join(", ")
+                wayfare_payment_api::TEST_METHODS.join(", ")
             ),
         ));
     }

@@ -8,16 +8,13 @@
 //! with no charge at all is fenced first (the key is voided), so a late charge can never land
 //! on an order that was already wound back.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use wayfare_catalog::client::{CatalogClient, CommitResult, ReserveResult};
-use wayfare_catalog::store::reservations::ReservationLine;
+use wayfare_catalog_api::{Catalog, CommitResult, ReservationLine, ReserveResult};
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::ApiError;
-use wayfare_payment::client::{ChargeResult, PaymentClient};
-use wayfare_payment::domain::PaymentStatus;
-use wayfare_payment::routes::internal::ChargeRequest;
-use wayfare_payment::routes::PaymentView;
+use wayfare_payment_api::{ChargeRequest, ChargeResult, PaymentStatus, PaymentView, Payments};
 
 use super::cart::CartStore;
 use super::{reason, Order, OrderStatus};
@@ -25,8 +22,10 @@ use crate::store;
 
 pub struct Saga {
     pub db: Db,
-    pub catalog: CatalogClient,
-    pub payment: PaymentClient,
+    /// catalog's HTTP client in every mode; a fake in unit tests.
+    pub catalog: Arc<dyn Catalog>,
+    /// payment's HTTP client in every mode; a fake in unit tests.
+    pub payment: Arc<dyn Payments>,
     pub carts: CartStore,
     pub reservation_ttl_seconds: u64,
     /// Test-only crash point (see `WAYFARE_FAULT_INJECT`).
@@ -335,3 +334,6 @@ impl Saga {
 fn refund_key(order_id: &str) -> String {
     format!("refund-{order_id}")
 }
+
+#[cfg(test)]
+mod tests;

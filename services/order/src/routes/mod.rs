@@ -551,3 +551,6 @@ async fn cancel_order(
     tags((name = "cart", description = "The caller's cart"), (name = "orders", description = "Checkout and orders"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests;

@@ -5,44 +5,20 @@ pub mod jobs;
 pub mod simulated;
 
 use futures::future::BoxFuture;
-use serde::{Deserialize, Serialize};
 
-/// Where a payment is. `Processing` is the only state that changes by itself (to a final one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    Processing,
-    Succeeded,
-    Declined,
-    Failed,
-    Refunded,
-    /// Fenced off by the order reconciler before any charge was attempted: this key can
-    /// never charge.
-    Voided,
-}
+/// The wire type lives in payment's contract crate, so callers need nothing of payment.
+pub use wayfare_payment_api::PaymentStatus;
 
-impl PaymentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Processing => "processing",
-            Self::Succeeded => "succeeded",
-            Self::Declined => "declined",
-            Self::Failed => "failed",
-            Self::Refunded => "refunded",
-            Self::Voided => "voided",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "processing" => Self::Processing,
-            // A refund of it is under way: the money is still taken until it completes.
-            "succeeded" | "refunding" => Self::Succeeded,
-            "declined" => Self::Declined,
-            "refunded" => Self::Refunded,
-            "voided" => Self::Voided,
-            _ => Self::Failed,
-        }
+/// Reads a stored status. The table knows one state callers never see: `refunding` (a refund
+/// is under way, the money is still taken until it completes) reads as `Succeeded`.
+pub fn parse_status(value: &str) -> PaymentStatus {
+    match value {
+        "processing" => PaymentStatus::Processing,
+        "succeeded" | "refunding" => PaymentStatus::Succeeded,
+        "declined" => PaymentStatus::Declined,
+        "refunded" => PaymentStatus::Refunded,
+        "voided" => PaymentStatus::Voided,
+        _ => PaymentStatus::Failed,
     }
 }
 

@@ -15,18 +15,8 @@ use futures::future::BoxFuture;
 
 use super::{PaymentProvider, ProviderCharge, ProviderError, ProviderOutcome};
 
-pub const TEST_METHODS: &[&str] = &[
-    "pm_card_ok",
-    "pm_card_visa",
-    "pm_card_declined",
-    "pm_card_insufficient_funds",
-    "pm_card_provider_error",
-    "pm_card_timeout",
-];
-
-pub fn is_known_method(method: &str) -> bool {
-    TEST_METHODS.contains(&method)
-}
+/// Part of payment's public contract, so they live in its contract crate.
+pub use wayfare_payment_api::{is_known_method, TEST_METHODS};
 
 /// Keeps what it approved in memory, like a provider's own ledger, so `lookup` can answer.
 #[derive(Default)]

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
-use serde::{Deserialize, Serialize};
 use wayfare_chassis::idempotency::{key_from_headers as idempotency_key, sha256_hex};
 use wayfare_chassis::identity::ServiceCaller;
 use wayfare_chassis::{ApiError, Json};
@@ -30,24 +29,16 @@ pub fn router(state: PaymentState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChargeRequest {
-    pub user_id: String,
-    pub order_id: String,
-    pub amount: i64,
-    pub currency: String,
-    pub payment_method: String,
-}
+/// The wire types live in payment's contract crate.
+pub use wayfare_payment_api::{ChargeRequest, RefundRequest, RefundView};
 
-impl ChargeRequest {
-    fn hash(&self) -> String {
-        let canonical = format!(
-            "{}\n{}\n{}\n{}\n{}",
-            self.user_id, self.order_id, self.amount, self.currency, self.payment_method
-        );
-        sha256_hex(canonical.as_bytes())
-    }
+/// The fingerprint of a charge request: the same key with another fingerprint is a 409.
+fn request_hash(body: &ChargeRequest) -> String {
+    let canonical = format!(
+        "{}\n{}\n{}\n{}\n{}",
+        body.user_id, body.order_id, body.amount, body.currency, body.payment_method
+    );
+    sha256_hex(canonical.as_bytes())
 }
 
 #[tracing::instrument(skip_all, fields(caller = %caller.0, order_id = %body.order_id))]
@@ -72,7 +63,7 @@ async fn charge(
     }
     let new = NewCharge {
         idempotency_key: key.clone(),
-        request_hash: body.hash(),
+        request_hash: request_hash(&body),
         user_id: body.user_id.clone(),
         order_id: body.order_id.clone(),
         amount: body.amount,
@@ -182,19 +173,6 @@ async fn void_charge(
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key {key} vanished")))?;
     Ok(Json(PaymentView::from(&existing)))
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefundRequest {
-    pub payment_id: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-pub struct RefundView {
-    pub id: String,
-    pub payment_id: String,
-    pub amount: i64,
 }
 
 /// Refunds a succeeded payment in full, once. The same key replays; another key for an already

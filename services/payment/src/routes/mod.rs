@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::extract::{FromRef, Path, State};
 use axum::routing::get;
 use axum::Router;
-use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use wayfare_chassis::db::{rfc3339, Db};
 use wayfare_chassis::error::Problem;
@@ -17,7 +16,7 @@ use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::{ApiError, Json};
 
 use crate::config::PaymentConfig;
-use crate::domain::{PaymentProvider, PaymentStatus};
+use crate::domain::PaymentProvider;
 use crate::store::{self, Payment};
 
 #[derive(Clone)]
@@ -49,19 +48,8 @@ pub fn router(state: PaymentState) -> Router {
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
-/// A payment as callers see it (the request hash and provider reference stay inside).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-pub struct PaymentView {
-    pub id: String,
-    pub order_id: String,
-    pub amount: i64,
-    pub currency: String,
-    pub payment_method: String,
-    pub status: PaymentStatus,
-    pub failure_code: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
+/// The wire type lives in payment's contract crate.
+pub use wayfare_payment_api::PaymentView;
 
 impl From<&Payment> for PaymentView {
     fn from(p: &Payment) -> Self {
@@ -101,3 +89,6 @@ async fn show(
     tags((name = "payment", description = "Payments"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests;

@@ -39,7 +39,7 @@ fn from_row(row: &AnyRow) -> Result<Payment, sqlx::Error> {
         amount: row.try_get("amount")?,
         currency: row.try_get("currency")?,
         method: row.try_get("method")?,
-        status: PaymentStatus::parse(&row.try_get::<String, _>("status")?),
+        status: crate::domain::parse_status(&row.try_get::<String, _>("status")?),
         failure_code: row.try_get("failure_code")?,
         provider_ref: row.try_get("provider_ref")?,
         created_at: row.try_get("created_at")?,

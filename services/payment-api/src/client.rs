@@ -1,12 +1,45 @@
-//! A typed client for payment's internal API (charges, lookups, voids, refunds). Build it with
-//! the caller's service identity.
+//! The typed client for payment's internal API (charges, lookups, voids, refunds): the
+//! [`Payments`] trait (what callers hold, so they can be tested against a fake) and its HTTP
+//! implementation [`PaymentClient`]. Build it with the caller's service identity.
 
+use futures::future::BoxFuture;
 use http::{HeaderValue, Method};
 use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
 use wayfare_chassis::error::Problem;
 
-use crate::routes::internal::{ChargeRequest, RefundRequest, RefundView};
-use crate::routes::PaymentView;
+use crate::{ChargeRequest, PaymentView, RefundRequest, RefundView};
+
+/// What callers need from payment.
+///
+/// The methods return a [`BoxFuture`] rather than being `async fn`s: a trait with `async fn`
+/// is not object-safe, and callers hold an `Arc<dyn Payments>` (the HTTP client in every
+/// mode, an in-memory fake in unit tests). Boxing by hand keeps that without a proc-macro
+/// dependency (`async_trait` would generate the same thing), and matches payment's own
+/// `PaymentProvider`.
+pub trait Payments: Send + Sync {
+    /// Charges once per `key`; repeats replay the first answer.
+    fn charge<'a>(
+        &'a self,
+        key: &'a str,
+        request: &'a ChargeRequest,
+    ) -> BoxFuture<'a, Result<ChargeResult, ClientError>>;
+
+    /// What happened to a charge key; `None` if it was never used.
+    fn lookup<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<PaymentView>, ClientError>>;
+
+    /// Makes sure a key can no longer charge; returns what the key holds now.
+    fn void<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<PaymentView, ClientError>>;
+
+    /// Refunds a payment in full; repeating with the same key is harmless.
+    fn refund<'a>(
+        &'a self,
+        key: &'a str,
+        payment_id: &'a str,
+    ) -> BoxFuture<'a, Result<RefundView, ClientError>>;
+}
 
 #[derive(Clone)]
 pub struct PaymentClient {
@@ -86,6 +119,35 @@ impl PaymentClient {
             .insert("idempotency-key", header(&self.http, key)?);
         let response = self.http.send(outbound).await?;
         self.http.read_json(response).await
+    }
+}
+
+impl Payments for PaymentClient {
+    fn charge<'a>(
+        &'a self,
+        key: &'a str,
+        request: &'a ChargeRequest,
+    ) -> BoxFuture<'a, Result<ChargeResult, ClientError>> {
+        Box::pin(PaymentClient::charge(self, key, request))
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<PaymentView>, ClientError>> {
+        Box::pin(PaymentClient::lookup(self, key))
+    }
+
+    fn void<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<PaymentView, ClientError>> {
+        Box::pin(PaymentClient::void(self, key))
+    }
+
+    fn refund<'a>(
+        &'a self,
+        key: &'a str,
+        payment_id: &'a str,
+    ) -> BoxFuture<'a, Result<RefundView, ClientError>> {
+        Box::pin(PaymentClient::refund(self, key, payment_id))
     }
 }
 

@@ -1,12 +1,48 @@
-//! A typed client for catalog, used by services that show or reserve products. Reservation
-//! calls must be made with a client carrying the caller's service identity.
+//! The typed client for catalog, used by services that show or reserve products: the
+//! [`Catalog`] trait (what callers hold, so they can be tested against a fake) and its HTTP
+//! implementation [`CatalogClient`]. Reservation calls must be made with a client carrying the
+//! caller's service identity.
 
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
 use http::Method;
 use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
 use wayfare_chassis::error::Problem;
 
-use crate::domain::Product;
-use crate::store::reservations::ReservationLine;
+use crate::{Product, ReservationLine, ReserveRequest};
+
+/// What callers need from catalog.
+///
+/// The methods return a [`BoxFuture`] rather than being `async fn`s: a trait with `async fn`
+/// is not object-safe, and callers hold an `Arc<dyn Catalog>` (the HTTP client in every mode,
+/// an in-memory fake in unit tests). Boxing by hand keeps that without a proc-macro
+/// dependency (`async_trait` would generate the same thing), and matches payment's
+/// `PaymentProvider`.
+pub trait Catalog: Send + Sync {
+    /// The product, or `None` when it does not exist or is not for sale.
+    fn product<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Product>, ClientError>>;
+
+    /// The products among `ids` that are for sale, by id.
+    fn products<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<HashMap<String, Product>, ClientError>>;
+
+    /// Holds stock for an order (idempotent per order id) for `ttl_seconds`.
+    fn reserve<'a>(
+        &'a self,
+        order_id: &'a str,
+        items: &'a [ReservationLine],
+        ttl_seconds: u64,
+    ) -> BoxFuture<'a, Result<ReserveResult, ClientError>>;
+
+    /// Makes the order's hold a sale.
+    fn commit<'a>(&'a self, order_id: &'a str) -> BoxFuture<'a, Result<CommitResult, ClientError>>;
+
+    /// Returns the order's units to stock (idempotent; fine when nothing was reserved).
+    fn release<'a>(&'a self, order_id: &'a str) -> BoxFuture<'a, Result<(), ClientError>>;
+}
 
 /// Reads go through `public` (no service credentials: a customer's input that reaches a URL
 /// can never borrow the caller's identity), reservations through `http` (signed).
@@ -58,11 +94,8 @@ impl CatalogClient {
     }
 
     /// The products among `ids` that are for sale, by id, in one call per [`MAX_BATCH`] ids.
-    pub async fn products(
-        &self,
-        ids: &[String],
-    ) -> Result<std::collections::HashMap<String, Product>, ClientError> {
-        let mut found = std::collections::HashMap::new();
+    pub async fn products(&self, ids: &[String]) -> Result<HashMap<String, Product>, ClientError> {
+        let mut found = HashMap::new();
         for chunk in ids.chunks(MAX_BATCH) {
             let joined = chunk.join(",");
             let query: String = url_query_value(&joined);
@@ -81,8 +114,11 @@ impl CatalogClient {
         items: &[ReservationLine],
         ttl_seconds: u64,
     ) -> Result<ReserveResult, ClientError> {
-        let body =
-            serde_json::json!({"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds});
+        let body = ReserveRequest {
+            order_id: order_id.to_string(),
+            items: items.to_vec(),
+            ttl_seconds: Some(ttl_seconds),
+        };
         // Reserving is idempotent per order id, so the client may retry it.
         let mut request = Outbound::json(Method::POST, "/internal/reservations", &body);
         request.headers.insert(
@@ -134,6 +170,36 @@ impl CatalogClient {
             .read_json::<serde_json::Value>(response)
             .await
             .map(|_| ())
+    }
+}
+
+impl Catalog for CatalogClient {
+    fn product<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Product>, ClientError>> {
+        Box::pin(CatalogClient::product(self, id))
+    }
+
+    fn products<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<HashMap<String, Product>, ClientError>> {
+        Box::pin(CatalogClient::products(self, ids))
+    }
+
+    fn reserve<'a>(
+        &'a self,
+        order_id: &'a str,
+        items: &'a [ReservationLine],
+        ttl_seconds: u64,
+    ) -> BoxFuture<'a, Result<ReserveResult, ClientError>> {
+        Box::pin(CatalogClient::reserve(self, order_id, items, ttl_seconds))
+    }
+
+    fn commit<'a>(&'a self, order_id: &'a str) -> BoxFuture<'a, Result<CommitResult, ClientError>> {
+        Box::pin(CatalogClient::commit(self, order_id))
+    }
+
+    fn release<'a>(&'a self, order_id: &'a str) -> BoxFuture<'a, Result<(), ClientError>> {
+        Box::pin(CatalogClient::release(self, order_id))
     }
 }
 
