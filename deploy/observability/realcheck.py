@@ -7,6 +7,7 @@ same rule files as the cluster, and check through Prometheus' HTTP API that
   2. every recording rule returns data,
   3. the alerts this run provokes fire: payment is stopped half-way, so WayfareTargetDown for
      payment and the gateway's fast availability burn (its calls to payment answer 503) must fire,
+     and PaymentsStuckProcessing (provider timeouts leave charges for the settler),
   4. every service's /metrics passes `promtool check metrics` (HELP text, naming).
 
 The platform runs as one process per service (as in the cluster: each target has its own
@@ -57,6 +58,8 @@ EVENT_REASONS = {
 EXPECTED_ALERTS = [
     ("WayfareTargetDown", {"service": "payment"}),
     ("SLOAvailabilityFastBurn", {"service": "gateway"}),
+    # pm_card_timeout leaves charges processing until payment's settler resolves them.
+    ("PaymentsStuckProcessing", {}),
 ]
 
 
