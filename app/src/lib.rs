@@ -54,6 +54,50 @@ pub fn load_settings_from_env(
     load_settings(config_file, &env, overrides)
 }
 
+/// The registry as the README's services table (`wayfare modules` prints it; a test keeps the
+/// README's copy equal).
+pub fn modules_table() -> String {
+    let mut out = String::from(
+        "| service | what it does | public routes | calls | `/internal` callers | settings |\n|---|---|---|---|---|---|\n",
+    );
+    let code = |items: &[&str]| {
+        if items.is_empty() {
+            "—".to_string()
+        } else {
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for m in MODULES {
+        let routes: Vec<&str> = if m.edge {
+            vec!["every route above"]
+        } else {
+            m.routes.to_vec()
+        };
+        let settings = m
+            .settings
+            .as_ref()
+            .map_or("—".to_string(), |s| format!("`[{}]`", s.key));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            m.name,
+            m.description,
+            if m.edge {
+                routes.join(", ")
+            } else {
+                code(&routes)
+            },
+            code(m.depends_on),
+            code(m.internal_callers),
+            settings
+        ));
+    }
+    out
+}
+
 /// A service's schema migrations, by name.
 pub fn migrations_for(service: &str) -> &'static [wayfare_chassis::db::Migration] {
     registry().get(service).map_or(&[], |m| m.migrations)
@@ -436,6 +480,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_readme_lists_the_registry() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+                .unwrap();
+        assert!(
+            readme.contains(&modules_table()),
+            "README.md's services table is stale: paste the output of `wayfare modules`"
+        );
     }
 
     fn temp_dir() -> PathBuf {

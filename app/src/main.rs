@@ -48,6 +48,8 @@ enum Command {
     },
     /// Print a new Ed25519 signing key (PKCS#8 PEM) for WAYFARE_JWT_SIGNING_KEY.
     Keygen,
+    /// Print the service registry as a Markdown table (the README's services table).
+    Modules,
 }
 
 #[derive(Args, Default, Clone)]
@@ -88,6 +90,10 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve(Common::default()));
+    if let Command::Modules = command {
+        print!("{}", wayfare::modules_table());
+        return ExitCode::SUCCESS;
+    }
     if let Command::Keygen = command {
         return match wayfare_auth::domain::keys::generate_pem() {
             Ok(pem) => {
@@ -102,7 +108,7 @@ fn main() -> ExitCode {
     }
     let common = match &command {
         Command::Serve(c) | Command::Migrate(c) | Command::Seed { common: c, .. } => c.clone(),
-        Command::Keygen => unreachable!("handled above"),
+        Command::Keygen | Command::Modules => unreachable!("handled above"),
     };
     let settings = match common.settings() {
         Ok(settings) => settings,
@@ -128,7 +134,7 @@ fn main() -> ExitCode {
             Command::Serve(_) => serve(settings).await,
             Command::Migrate(_) => migrate(settings).await,
             Command::Seed { products, .. } => seed(settings, products).await,
-            Command::Keygen => Ok(()),
+            Command::Keygen | Command::Modules => Ok(()),
         }
     });
     match result {
