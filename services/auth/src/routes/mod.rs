@@ -23,7 +23,8 @@ use crate::error::AuthError;
 use crate::store::{self, User};
 use wayfare_chassis::cache::Cache;
 
-#[derive(Clone)]
+/// The handlers' state; extractors take the parts they need (`FromRef` derived).
+#[derive(Clone, FromRef)]
 pub struct AuthState {
     pub db: Db,
     pub keys: Arc<SigningKeys>,
@@ -33,12 +34,6 @@ pub struct AuthState {
     pub throttle: LoginThrottle,
     /// Where ended sessions are recorded for every verifier to see.
     pub cache: Cache,
-}
-
-impl FromRef<AuthState> for TokenVerifier {
-    fn from_ref(state: &AuthState) -> Self {
-        state.verifier.clone()
-    }
 }
 
 pub fn router(state: AuthState) -> Router {
@@ -199,6 +194,32 @@ async fn issue_pair(
     family_id: &str,
     session_ends: i64,
 ) -> Result<TokenPair, AuthError> {
+    let minted = mint_pair(state, user, family_id, session_ends)?;
+    store::insert_refresh_token(
+        &state.db,
+        &user.id,
+        family_id,
+        &minted.refresh_hash,
+        minted.refresh_expires_at,
+    )
+    .await?;
+    Ok(minted.pair)
+}
+
+/// A token pair, not stored yet: the caller stores the refresh token (login inserts it,
+/// refresh rotates it in one transaction).
+struct MintedPair {
+    pair: TokenPair,
+    refresh_hash: String,
+    refresh_expires_at: i64,
+}
+
+fn mint_pair(
+    state: &AuthState,
+    user: &User,
+    family_id: &str,
+    session_ends: i64,
+) -> Result<MintedPair, AuthError> {
     let now = now_ms();
     let spec = AccessTokenSpec {
         issuer: &state.config.issuer,
@@ -215,21 +236,16 @@ async fn issue_pair(
         now / 1000,
     )?;
     let refresh = tokens::new_refresh_token();
-    let expires_at =
-        (now + (state.config.refresh_token_ttl_seconds as i64) * 1000).min(session_ends);
-    store::insert_refresh_token(
-        &state.db,
-        &user.id,
-        family_id,
-        &tokens::hash_refresh_token(&refresh),
-        expires_at,
-    )
-    .await?;
-    Ok(TokenPair {
-        access_token: access,
-        refresh_token: refresh,
-        token_type: "Bearer",
-        expires_in: state.config.access_token_ttl_seconds,
+    Ok(MintedPair {
+        refresh_hash: tokens::hash_refresh_token(&refresh),
+        refresh_expires_at: (now + (state.config.refresh_token_ttl_seconds as i64) * 1000)
+            .min(session_ends),
+        pair: TokenPair {
+            access_token: access,
+            refresh_token: refresh,
+            token_type: "Bearer",
+            expires_in: state.config.access_token_ttl_seconds,
+        },
     })
 }
 
@@ -267,30 +283,14 @@ async fn refresh(
     let user = store::find_user_by_id(&state.db, &token.user_id)
         .await?
         .ok_or(AuthError::BadRefreshToken)?;
-    let spec = AccessTokenSpec {
-        issuer: &state.config.issuer,
-        audience: &state.config.audience,
-        ttl_seconds: state.config.access_token_ttl_seconds,
-    };
-    let access = tokens::issue_access_token(
-        &state.keys,
-        &spec,
-        &user.id,
-        &user.email,
-        user.role,
-        Some(&token.family_id),
-        now / 1000,
-    )?;
-    let refresh = tokens::new_refresh_token();
-    let expires_at =
-        (now + (state.config.refresh_token_ttl_seconds as i64) * 1000).min(session_ends);
+    let minted = mint_pair(&state, &user, &token.family_id, session_ends)?;
     // Spending the old token and minting the new one is one transaction: either both happen
     // or (the token was already spent: reuse) neither does and the family is revoked.
     let rotated = store::rotate_refresh_token(
         &state.db,
         &token,
-        &tokens::hash_refresh_token(&refresh),
-        expires_at,
+        &minted.refresh_hash,
+        minted.refresh_expires_at,
     )
     .await?;
     if !rotated {
@@ -300,12 +300,7 @@ async fn refresh(
         tracing::warn!(family_id = %token.family_id, revoked, "refresh token reused; family revoked");
         return Err(AuthError::BadRefreshToken);
     }
-    Ok(no_store(TokenPair {
-        access_token: access,
-        refresh_token: refresh,
-        token_type: "Bearer",
-        expires_in: state.config.access_token_ttl_seconds,
-    }))
+    Ok(no_store(minted.pair))
 }
 
 /// Makes every access token of the session void at once, everywhere (verifiers look the

@@ -22,24 +22,13 @@ use crate::domain::{self, Category, ListQuery, Product};
 use crate::error::CatalogError;
 use crate::store::{self, NewProduct, ProductChanges};
 
-#[derive(Clone)]
+/// The handlers' state; extractors take the parts they need (`FromRef` derived).
+#[derive(Clone, FromRef)]
 pub struct CatalogState {
     pub db: Db,
     pub cache: Cache,
     pub verifier: TokenVerifier,
     pub internal: InternalGuard,
-}
-
-impl FromRef<CatalogState> for InternalGuard {
-    fn from_ref(state: &CatalogState) -> Self {
-        state.internal.clone()
-    }
-}
-
-impl FromRef<CatalogState> for TokenVerifier {
-    fn from_ref(state: &CatalogState) -> Self {
-        state.verifier.clone()
-    }
 }
 
 const PRODUCT_TTL: Duration = Duration::from_secs(60);

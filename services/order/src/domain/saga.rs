@@ -18,6 +18,7 @@ use wayfare_payment_api::{ChargeRequest, ChargeResult, PaymentStatus, PaymentVie
 
 use super::cart::CartStore;
 use super::{reason, Order, OrderStatus};
+use crate::error::OrderError;
 use crate::store;
 
 pub struct Saga {
@@ -264,10 +265,9 @@ impl Saga {
             }
             OrderStatus::Cancelling => self.finish_cancel(order).await,
             OrderStatus::Cancelled => Ok(()),
-            OrderStatus::Pending | OrderStatus::Failed => Err(ApiError::conflict(
-                "not_cancellable",
-                format!("a {} order cannot be cancelled", order.status.as_str()),
-            )),
+            OrderStatus::Pending | OrderStatus::Failed => {
+                Err(OrderError::NotCancellable(order.status.as_str()).into())
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! order is a 404, exactly like a missing one, so ids leak nothing.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -17,14 +17,17 @@ use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
+use wayfare_chassis::worker::poll_until;
 use wayfare_chassis::{ApiError, Json, Page};
 
 use crate::domain::cart::{Cart, CartStore};
 use crate::domain::saga::Saga;
 use crate::domain::{self, reason, Order, OrderLine, OrderStatus, OrderView};
+use crate::error::OrderError;
 use crate::store;
 
-#[derive(Clone)]
+/// The handlers' state; extractors take the parts they need (`FromRef` derived).
+#[derive(Clone, FromRef)]
 pub struct OrderState {
     pub db: Db,
     pub saga: Arc<Saga>,
@@ -32,12 +35,6 @@ pub struct OrderState {
     pub verifier: TokenVerifier,
     /// How long a duplicate checkout waits for the first one with its key to settle.
     pub duplicate_wait: Duration,
-}
-
-impl FromRef<OrderState> for TokenVerifier {
-    fn from_ref(state: &OrderState) -> Self {
-        state.verifier.clone()
-    }
 }
 
 pub fn router(state: OrderState) -> Router {
@@ -408,17 +405,20 @@ fn price_changed(total: i64, currency: Option<&str>, changed: &[String]) -> ApiE
 /// first request got (waiting for it to settle if it is still running).
 async fn replay(state: &OrderState, mut order: Order, hash: &str) -> Result<Response, ApiError> {
     if order.request_hash != hash {
-        return Err(ApiError::conflict(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for a different order",
-        ));
+        return Err(ApiError::from(OrderError::KeyReused));
     }
-    let deadline = Instant::now() + state.duplicate_wait;
-    while order.status == OrderStatus::Pending && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(25)).await;
-        order = store::find(&state.db, &order.id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+    if order.status == OrderStatus::Pending {
+        let id = order.id.clone();
+        let settled = poll_until(state.duplicate_wait, || async {
+            let current = store::find(&state.db, &id)
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order vanished")))?;
+            Ok::<_, ApiError>((current.status != OrderStatus::Pending).then_some(current))
+        })
+        .await?;
+        if let Some(settled) = settled {
+            order = settled;
+        }
     }
     Ok(checkout_response(&order))
 }
@@ -513,7 +513,7 @@ fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
 async fn owned_order(state: &OrderState, user_id: &str, id: &str) -> Result<Order, ApiError> {
     match store::find(&state.db, id).await? {
         Some(order) if order.user_id == user_id => Ok(order),
-        _ => Err(ApiError::NotFound(format!("no order {id}"))),
+        _ => Err(OrderError::NotFound(id.to_string()).into()),
     }
 }
 

@@ -1,11 +1,11 @@
 //! order's tables. Every status change is a conditional update from the state the step
 //! expects, so repeated or concurrent saga steps cannot move an order twice.
 
+use crate::error::OrderError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
-use wayfare_chassis::ApiError;
 
 use crate::domain::{Order, OrderLine, OrderStatus};
 
@@ -32,7 +32,7 @@ fn from_row(row: &AnyRow) -> Result<Order, sqlx::Error> {
 
 /// Inserts a pending order with its lines; `None` if the user already used this key.
 #[tracing::instrument(level = "debug", skip(db, order))]
-pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, ApiError> {
+pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, OrderError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let inserted = sqlx::query(&format!(
         "INSERT INTO orders ({COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?)"
@@ -72,13 +72,13 @@ pub async fn insert_pending(db: &Db, order: &Order) -> Result<Option<()>, ApiErr
     Ok(Some(()))
 }
 
-async fn with_lines(db: &Db, order: Order) -> Result<Order, ApiError> {
+async fn with_lines(db: &Db, order: Order) -> Result<Order, OrderError> {
     let mut orders = with_lines_all(db, vec![order]).await?;
     Ok(orders.remove(0))
 }
 
 /// Loads the lines of many orders in one query.
-async fn with_lines_all(db: &Db, mut orders: Vec<Order>) -> Result<Vec<Order>, ApiError> {
+async fn with_lines_all(db: &Db, mut orders: Vec<Order>) -> Result<Vec<Order>, OrderError> {
     if orders.is_empty() {
         return Ok(orders);
     }
@@ -110,7 +110,7 @@ async fn with_lines_all(db: &Db, mut orders: Vec<Order>) -> Result<Vec<Order>, A
     Ok(orders)
 }
 
-pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, ApiError> {
+pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, OrderError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -121,7 +121,7 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Order>, ApiError> {
     }
 }
 
-pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>, ApiError> {
+pub async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>, OrderError> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?"
     ))
@@ -141,7 +141,7 @@ pub async fn list_for_user(
     user_id: &str,
     after: Option<(i64, String)>,
     limit: u32,
-) -> Result<Vec<Order>, ApiError> {
+) -> Result<Vec<Order>, OrderError> {
     let rows = match &after {
         Some((created_at, id)) => {
             sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?"))
@@ -174,7 +174,7 @@ pub async fn transition(
     to: OrderStatus,
     failure_reason: Option<&str>,
     payment_id: Option<&str>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, OrderError> {
     let done = sqlx::query("UPDATE orders SET status = ?, failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), updated_at = ? WHERE id = ? AND status = ?")
         .bind(to.as_str())
         .bind(failure_reason.map(str::to_string))
@@ -193,7 +193,7 @@ pub async fn stale(
     status: OrderStatus,
     before_ms: i64,
     limit: i64,
-) -> Result<Vec<Order>, ApiError> {
+) -> Result<Vec<Order>, OrderError> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE status = ? AND updated_at < ? ORDER BY updated_at LIMIT ?"))
         .bind(status.as_str())
         .bind(before_ms)

@@ -3,14 +3,15 @@
 //! requests with one key produce one provider call (the unique key decides who makes it, the
 //! others wait for its result).
 
-use std::time::{Duration, Instant};
-
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use wayfare_chassis::idempotency::{key_from_headers as idempotency_key, sha256_hex};
 use wayfare_chassis::identity::ServiceCaller;
+use wayfare_chassis::worker::poll_until;
+
+use crate::error::PaymentError;
 use wayfare_chassis::{ApiError, Json};
 
 use super::{PaymentState, PaymentView};
@@ -115,34 +116,25 @@ async fn process(state: &PaymentState, payment: Payment) -> Result<Payment, ApiE
 
 /// A request whose key exists already: the stored result, once there is one.
 async fn replay(state: &PaymentState, key: &str, request_hash: &str) -> Result<Payment, ApiError> {
-    let deadline = Instant::now() + state.config.duplicate_wait;
-    loop {
+    let settled = poll_until(state.config.duplicate_wait, || async {
         let existing = store::find_by_key(&state.db, key)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key {key} vanished")))?;
         if existing.status == PaymentStatus::Voided {
-            return Err(ApiError::conflict(
-                "charge_voided",
-                "this charge was cancelled before it was made",
-            ));
+            return Err(ApiError::from(PaymentError::ChargeVoided));
         }
         if existing.request_hash != request_hash {
-            return Err(ApiError::conflict(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with other parameters",
-            ));
+            return Err(ApiError::from(PaymentError::KeyReused));
         }
-        if existing.status != PaymentStatus::Processing {
+        Ok((existing.status != PaymentStatus::Processing).then_some(existing))
+    })
+    .await?;
+    match settled {
+        Some(existing) => {
             metrics::counter!("payment_idempotent_replays_total").increment(1);
-            return Ok(existing);
+            Ok(existing)
         }
-        if Instant::now() >= deadline {
-            return Err(ApiError::conflict(
-                "charge_in_progress",
-                "a request with this Idempotency-Key is still being processed",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        None => Err(ApiError::from(PaymentError::ChargeInProgress)),
     }
 }
 
@@ -194,10 +186,7 @@ async fn refund(
     };
     if let Some(existing) = store::find_refund_by_key(&state.db, &key).await? {
         if existing.payment_id != body.payment_id {
-            return Err(ApiError::conflict(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with other parameters",
-            ));
+            return Err(ApiError::from(PaymentError::KeyReused));
         }
         return Ok(view(existing));
     }
@@ -206,18 +195,8 @@ async fn refund(
         .ok_or_else(|| ApiError::NotFound(format!("no payment {}", body.payment_id)))?;
     match payment.status {
         PaymentStatus::Succeeded => {}
-        PaymentStatus::Refunded => {
-            return Err(ApiError::conflict(
-                "already_refunded",
-                "this payment was refunded already",
-            ))
-        }
-        _ => {
-            return Err(ApiError::conflict(
-                "not_refundable",
-                "only succeeded payments can be refunded",
-            ))
-        }
+        PaymentStatus::Refunded => return Err(ApiError::from(PaymentError::AlreadyRefunded)),
+        _ => return Err(ApiError::from(PaymentError::NotRefundable)),
     }
     // Only one request at a time reaches the provider for a payment; the others wait for
     // its outcome and replay it (same key) or learn it is refunded (another key).
@@ -250,10 +229,7 @@ async fn refund(
             metrics::counter!("payment_refunds_total").increment(1);
             Ok(view(refund))
         }
-        None => Err(ApiError::conflict(
-            "already_refunded",
-            "this payment was refunded already",
-        )),
+        None => Err(ApiError::from(PaymentError::AlreadyRefunded)),
     }
 }
 
@@ -263,26 +239,18 @@ async fn wait_for_refund(
     key: &str,
     payment_id: &str,
 ) -> Result<store::Refund, ApiError> {
-    let deadline = Instant::now() + state.config.duplicate_wait;
-    loop {
+    let outcome = poll_until(state.config.duplicate_wait, || async {
         if let Some(existing) = store::find_refund_by_key(&state.db, key).await? {
-            return Ok(existing);
+            return Ok(Some(existing));
         }
         let status = store::find_by_id(&state.db, payment_id)
             .await?
             .map(|p| p.status);
         if status == Some(PaymentStatus::Refunded) {
-            return Err(ApiError::conflict(
-                "already_refunded",
-                "this payment was refunded already",
-            ));
+            return Err(ApiError::from(PaymentError::AlreadyRefunded));
         }
-        if Instant::now() >= deadline {
-            return Err(ApiError::conflict(
-                "refund_in_progress",
-                "a refund of this payment is still being processed",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+        Ok(None)
+    })
+    .await?;
+    outcome.ok_or_else(|| ApiError::from(PaymentError::RefundInProgress))
 }

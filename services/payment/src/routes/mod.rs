@@ -19,25 +19,14 @@ use crate::config::PaymentConfig;
 use crate::domain::PaymentProvider;
 use crate::store::{self, Payment};
 
-#[derive(Clone)]
+/// The handlers' state; extractors take the parts they need (`FromRef` derived).
+#[derive(Clone, FromRef)]
 pub struct PaymentState {
     pub db: Db,
     pub provider: Arc<dyn PaymentProvider>,
     pub verifier: TokenVerifier,
     pub internal: InternalGuard,
     pub config: Arc<PaymentConfig>,
-}
-
-impl FromRef<PaymentState> for TokenVerifier {
-    fn from_ref(state: &PaymentState) -> Self {
-        state.verifier.clone()
-    }
-}
-
-impl FromRef<PaymentState> for InternalGuard {
-    fn from_ref(state: &PaymentState) -> Self {
-        state.internal.clone()
-    }
 }
 
 pub fn router(state: PaymentState) -> Router {

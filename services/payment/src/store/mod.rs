@@ -2,11 +2,11 @@
 //! provider is called (the unique key makes concurrent duplicates collide here, so only one
 //! request ever reaches the provider), and finished with a conditional update.
 
+use crate::error::PaymentError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
-use wayfare_chassis::ApiError;
 
 use crate::domain::PaymentStatus;
 
@@ -61,13 +61,13 @@ pub struct NewCharge {
 
 /// Inserts the `processing` row; `None` when the key is already taken.
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn insert_processing(db: &Db, new: &NewCharge) -> Result<Option<Payment>, ApiError> {
+pub async fn insert_processing(db: &Db, new: &NewCharge) -> Result<Option<Payment>, PaymentError> {
     insert(db, new, PaymentStatus::Processing).await
 }
 
 /// Fences a key that never charged: a later charge with it gets `charge_voided`. `None` when
 /// the key is already taken (then read what happened to it).
-pub async fn insert_voided(db: &Db, key: &str) -> Result<Option<Payment>, ApiError> {
+pub async fn insert_voided(db: &Db, key: &str) -> Result<Option<Payment>, PaymentError> {
     let new = NewCharge {
         idempotency_key: key.to_string(),
         request_hash: String::new(),
@@ -84,7 +84,7 @@ async fn insert(
     db: &Db,
     new: &NewCharge,
     status: PaymentStatus,
-) -> Result<Option<Payment>, ApiError> {
+) -> Result<Option<Payment>, PaymentError> {
     let now = now_ms();
     let payment = Payment {
         id: uuid::Uuid::now_v7().to_string(),
@@ -124,7 +124,7 @@ async fn insert(
     }
 }
 
-pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<Payment>, ApiError> {
+pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<Payment>, PaymentError> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM payments WHERE idempotency_key = ?"
     ))
@@ -134,7 +134,7 @@ pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<Payment>, ApiError
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
-pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<Payment>, ApiError> {
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<Payment>, PaymentError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -150,7 +150,7 @@ pub async fn finish(
     status: PaymentStatus,
     failure_code: Option<&str>,
     provider_ref: Option<&str>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, PaymentError> {
     let done = sqlx::query("UPDATE payments SET status = ?, failure_code = ?, provider_ref = ?, updated_at = ? WHERE id = ? AND status = 'processing'")
         .bind(status.as_str())
         .bind(failure_code.map(str::to_string))
@@ -163,7 +163,7 @@ pub async fn finish(
 }
 
 /// Payments stuck `processing` since before `before_ms` (their request died mid-call).
-pub async fn stale_processing(db: &Db, before_ms: i64) -> Result<Vec<Payment>, ApiError> {
+pub async fn stale_processing(db: &Db, before_ms: i64) -> Result<Vec<Payment>, PaymentError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM payments WHERE status = 'processing' AND updated_at < ? LIMIT 200"
     ))
@@ -181,7 +181,7 @@ pub struct Refund {
     pub amount: i64,
 }
 
-pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, ApiError> {
+pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, PaymentError> {
     let row = sqlx::query(
         "SELECT id, idempotency_key, payment_id, amount FROM refunds WHERE idempotency_key = ?",
     )
@@ -202,7 +202,11 @@ pub async fn find_refund_by_key(db: &Db, key: &str) -> Result<Option<Refund>, Ap
 /// Fences a refund like a charge: the one caller that moves the payment from `succeeded` to
 /// `refunding` calls the provider; a `refunding` left by a request that died more than
 /// `stale_before` (Unix ms) ago can be taken over. False: someone else is refunding it.
-pub async fn start_refund(db: &Db, payment_id: &str, stale_before: i64) -> Result<bool, ApiError> {
+pub async fn start_refund(
+    db: &Db,
+    payment_id: &str,
+    stale_before: i64,
+) -> Result<bool, PaymentError> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'refunding', updated_at = ? \
          WHERE id = ? AND (status = 'succeeded' OR (status = 'refunding' AND updated_at < ?))",
@@ -216,7 +220,7 @@ pub async fn start_refund(db: &Db, payment_id: &str, stale_before: i64) -> Resul
 }
 
 /// The provider refused the refund: the payment stands as it was.
-pub async fn abandon_refund(db: &Db, payment_id: &str) -> Result<(), ApiError> {
+pub async fn abandon_refund(db: &Db, payment_id: &str) -> Result<(), PaymentError> {
     sqlx::query("UPDATE payments SET status = 'succeeded', updated_at = ? WHERE id = ? AND status = 'refunding'")
         .bind(now_ms())
         .bind(payment_id)
@@ -231,7 +235,7 @@ pub async fn record_refund(
     payment: &Payment,
     key: &str,
     provider_ref: &str,
-) -> Result<Option<Refund>, ApiError> {
+) -> Result<Option<Refund>, PaymentError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let now = now_ms();
     let flipped = sqlx::query("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'refunding'")
