@@ -370,6 +370,20 @@ fn is_bare_gateway_error(response: &reqwest::Response) -> bool {
             .is_some_and(|ct| ct.starts_with(crate::error::PROBLEM_JSON))
 }
 
+/// The `code` of a problem+json body an upstream answered, if it is one.
+pub fn problem_code(body: &str) -> Option<String> {
+    serde_json::from_str::<crate::error::Problem>(body)
+        .ok()
+        .map(|p| p.code)
+}
+
+/// The `detail` of a problem+json body, else the body itself.
+pub fn problem_detail(body: &str) -> String {
+    serde_json::from_str::<crate::error::Problem>(body)
+        .map(|p| p.detail)
+        .unwrap_or_else(|_| body.to_string())
+}
+
 /// Longest path (with query) a client sends; longer ones are refused before any call.
 pub const MAX_PATH_BYTES: usize = 8 * 1024;
 

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use futures::future::BoxFuture;
 use http::Method;
 use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
-use wayfare_chassis::error::Problem;
 
 use crate::{Product, ReservationLine, ReserveRequest};
 
@@ -130,13 +129,17 @@ impl CatalogClient {
             Ok(_) => Ok(ReserveResult::Reserved),
             Err(ClientError::Status {
                 status: 409, body, ..
-            }) => Ok(match problem_code(&body).as_deref() {
-                Some("out_of_stock") => ReserveResult::OutOfStock,
-                _ => ReserveResult::Released,
-            }),
+            }) => Ok(
+                match wayfare_chassis::client::problem_code(&body).as_deref() {
+                    Some("out_of_stock") => ReserveResult::OutOfStock,
+                    _ => ReserveResult::Released,
+                },
+            ),
             Err(ClientError::Status {
                 status: 422, body, ..
-            }) => Ok(ReserveResult::Rejected(problem_detail(&body))),
+            }) => Ok(ReserveResult::Rejected(
+                wayfare_chassis::client::problem_detail(&body),
+            )),
             Err(err) => Err(err),
         }
     }
@@ -220,14 +223,4 @@ fn decode(http: &ServiceClient, err: impl std::fmt::Display) -> ClientError {
         upstream: http.upstream(),
         reason: err.to_string(),
     }
-}
-
-fn problem_code(body: &str) -> Option<String> {
-    serde_json::from_str::<Problem>(body).ok().map(|p| p.code)
-}
-
-fn problem_detail(body: &str) -> String {
-    serde_json::from_str::<Problem>(body)
-        .map(|p| p.detail)
-        .unwrap_or_else(|_| body.to_string())
 }

@@ -5,7 +5,6 @@
 use futures::future::BoxFuture;
 use http::{HeaderValue, Method};
 use wayfare_chassis::client::{ClientError, Outbound, ServiceClient};
-use wayfare_chassis::error::Problem;
 
 use crate::{ChargeRequest, PaymentView, RefundRequest, RefundView};
 
@@ -76,7 +75,11 @@ impl PaymentClient {
                 status: 409,
                 ref body,
                 ..
-            }) if code(body).as_deref() == Some("charge_voided") => Ok(ChargeResult::Voided),
+            }) if wayfare_chassis::client::problem_code(body).as_deref()
+                == Some("charge_voided") =>
+            {
+                Ok(ChargeResult::Voided)
+            }
             Err(err) => Err(err),
         }
     }
@@ -156,8 +159,4 @@ fn header(http: &ServiceClient, key: &str) -> Result<HeaderValue, ClientError> {
         upstream: http.upstream(),
         reason: e.to_string(),
     })
-}
-
-fn code(body: &str) -> Option<String> {
-    serde_json::from_str::<Problem>(body).ok().map(|p| p.code)
 }

@@ -137,25 +137,7 @@ impl Saga {
     /// Paid: make the sale final. If the hold expired meanwhile, give the money back.
     async fn complete_paid(&self, order: &Order, payment_id: &str) -> Result<(), ApiError> {
         match self.catalog.commit(&order.id).await {
-            Ok(CommitResult::Committed) => {
-                if store::transition(
-                    &self.db,
-                    &order.id,
-                    OrderStatus::Pending,
-                    OrderStatus::Confirmed,
-                    None,
-                    Some(payment_id),
-                )
-                .await?
-                {
-                    metrics::counter!("orders_total", "status" => "confirmed").increment(1);
-                    tracing::info!(order_id = %order.id, "order confirmed");
-                    if order.from_cart {
-                        self.carts.clear(&order.user_id).await;
-                    }
-                }
-                Ok(())
-            }
+            Ok(CommitResult::Committed) => self.confirm(order, Some(payment_id)).await,
             Ok(CommitResult::Released | CommitResult::NotFound) => {
                 if let Err(err) = self
                     .payment
@@ -174,27 +156,32 @@ impl Saga {
         }
     }
 
+    /// The sale is final (stock committed): `pending → confirmed`, once; the cart it came
+    /// from is emptied.
+    async fn confirm(&self, order: &Order, payment_id: Option<&str>) -> Result<(), ApiError> {
+        if store::transition(
+            &self.db,
+            &order.id,
+            OrderStatus::Pending,
+            OrderStatus::Confirmed,
+            None,
+            payment_id,
+        )
+        .await?
+        {
+            metrics::counter!("orders_total", "status" => "confirmed").increment(1);
+            tracing::info!(order_id = %order.id, "order confirmed");
+            if order.from_cart {
+                self.carts.clear(&order.user_id).await;
+            }
+        }
+        Ok(())
+    }
+
     /// A free order: commit the reservation and confirm, no payment involved.
     async fn complete_free(&self, order: &Order) -> Result<(), ApiError> {
         match self.catalog.commit(&order.id).await {
-            Ok(CommitResult::Committed) => {
-                if store::transition(
-                    &self.db,
-                    &order.id,
-                    OrderStatus::Pending,
-                    OrderStatus::Confirmed,
-                    None,
-                    None,
-                )
-                .await?
-                {
-                    metrics::counter!("orders_total", "status" => "confirmed").increment(1);
-                    if order.from_cart {
-                        self.carts.clear(&order.user_id).await;
-                    }
-                }
-                Ok(())
-            }
+            Ok(CommitResult::Committed) => self.confirm(order, None).await,
             Ok(CommitResult::Released | CommitResult::NotFound) => {
                 self.fail(order, reason::RESERVATION_EXPIRED).await
             }
