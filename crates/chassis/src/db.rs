@@ -306,6 +306,23 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Whether an error is worth retrying the whole transaction for (MySQL deadlock or lock wait
+/// timeout; SQLite busy).
+pub fn is_retryable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            code == "40001"
+                || code == "HY000" && db.message().contains("Deadlock")
+                || db.message().contains("Lock wait timeout")
+                || db.message().contains("database is locked")
+                || code == "5"
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,22 +338,5 @@ mod tests {
         let parts: Vec<_> =
             split_statements("CREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n").collect();
         assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
-    }
-}
-
-/// Whether an error is worth retrying the whole transaction for (MySQL deadlock or lock wait
-/// timeout; SQLite busy).
-pub fn is_retryable(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            let code = db.code();
-            let code = code.as_deref().unwrap_or("");
-            code == "40001"
-                || code == "HY000" && db.message().contains("Deadlock")
-                || db.message().contains("Lock wait timeout")
-                || db.message().contains("database is locked")
-                || code == "5"
-        }
-        _ => false,
     }
 }

@@ -246,4 +246,28 @@ mod tests {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
     }
+
+    #[tokio::test]
+    async fn pools_and_cache_reads_are_reported() {
+        install();
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(3)
+            .connect("sqlite::memory:")
+            .await
+            .expect("in-memory sqlite");
+        register_pool("metrics-test", &pool);
+        record_cache_read("t", "memory", true);
+        record_cache_read("t", "memory", false);
+        let text = render();
+        for needle in [
+            "# HELP db_pool_connections ",
+            r#"db_pool_connections{service="metrics-test",state="idle"} 1"#,
+            r#"db_pool_max_connections{service="metrics-test"} 3"#,
+            r#"cache_requests_total{cache="t",backend="memory",result="hit"} 1"#,
+            r#"cache_requests_total{cache="t",backend="memory",result="miss"} 1"#,
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+    }
 }
