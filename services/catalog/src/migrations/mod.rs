@@ -22,4 +22,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("0003_product_search.sqlite.sql"),
         mysql: include_str!("0003_product_search.mysql.sql"),
     },
+    Migration {
+        version: 4,
+        name: "listing_indexes",
+        sqlite: include_str!("0004_listing_indexes.sqlite.sql"),
+        mysql: include_str!("0004_listing_indexes.mysql.sql"),
+    },
 ];

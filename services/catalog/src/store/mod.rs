@@ -66,12 +66,9 @@ pub async fn get_product(db: &Db, id: &str) -> Result<Option<Product>, CatalogEr
     Ok(row.as_ref().map(product_from_row).transpose()?)
 }
 
-/// One page of active products plus the cursor of the next page, if there is one.
-#[tracing::instrument(level = "debug", skip(db))]
-pub async fn list_products(
-    db: &Db,
-    query: &ListQuery,
-) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+/// The listing statement for `query` on `dialect` and its parameters (public so a test can
+/// `EXPLAIN` it: no listing may sort the whole table).
+pub fn listing_sql(dialect: Dialect, query: &ListQuery) -> (String, Vec<Bind>) {
     let mut sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE active = 1");
     let mut binds: Vec<Bind> = Vec::new();
     if let Some(category) = &query.category {
@@ -80,7 +77,7 @@ pub async fn list_products(
     }
     if !query.words.is_empty() {
         // Every word is a required prefix match in the name or the description.
-        match db.dialect {
+        match dialect {
             Dialect::Sqlite => {
                 // FTS5 with each word quoted (words are alphanumeric, so quoting is safe).
                 let expression = query
@@ -116,8 +113,10 @@ pub async fn list_products(
             CursorKey::Text(v) => Bind::Text(v.clone()),
         };
         let op = if descending { "<" } else { ">" };
+        // The first term bounds the index range; the second skips the rows of the last page
+        // that share its key.
         sql.push_str(&format!(
-            " AND ({column} {op} ? OR ({column} = ? AND id > ?))"
+            " AND {column} {op}= ? AND ({column} {op} ? OR id > ?)"
         ));
         binds.push(key.clone());
         binds.push(key);
@@ -126,6 +125,16 @@ pub async fn list_products(
     let direction = if descending { "DESC" } else { "ASC" };
     sql.push_str(&format!(" ORDER BY {column} {direction}, id ASC LIMIT ?"));
     binds.push(Bind::Int(i64::from(query.limit) + 1));
+    (sql, binds)
+}
+
+/// One page of active products plus the cursor of the next page, if there is one.
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn list_products(
+    db: &Db,
+    query: &ListQuery,
+) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+    let (sql, binds) = listing_sql(db.dialect, query);
 
     let mut q = sqlx::query(&sql);
     for bind in binds {
@@ -162,7 +171,7 @@ pub async fn list_products(
 }
 
 #[derive(Debug, Clone)]
-enum Bind {
+pub enum Bind {
     Int(i64),
     Text(String),
 }
