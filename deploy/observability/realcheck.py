@@ -11,8 +11,8 @@ same rule files as the cluster, and check through Prometheus' HTTP API that
   4. every service's /metrics passes `promtool check metrics` (HELP text, naming).
 
 The platform runs as one process per service (as in the cluster: each target has its own
-`service` label and its own process metrics), with SQLite in a temporary directory, on loopback
-only. Load is bounded by count and time. Usage:
+`service` label and its own process metrics), with SQLite in a temporary directory (and, with --with-redis, a
+throw-away Redis stopped with payment), on loopback only. Load is bounded by count and time. Usage:
 
     realcheck.py --binary target/debug/wayfare --rules DIR --dashboards manifests/dashboards.yaml
 """
@@ -44,11 +44,11 @@ SKIP_REASONS = {
     "kube-state-metrics": "needs kube-state-metrics (cluster only)",
     "thanos": "needs Thanos components (cluster only)",
     "loki": "needs Loki (cluster only)",
-    "redis-errors": "needs a failing Redis (this run uses the in-process cache)",
 }
 # Panels on events this run tries to cause: checked, but a missing series is a warning.
 EVENT_REASONS = {
     "circuit-open": "an open circuit breaker",
+    "redis-errors": "a failing Redis (this run stops its Redis with payment, when redis-server is installed)",
     "refunds": "a refund",
     "charge-replay": "a charge retried with its idempotency key",
     "reservation-expiry": "a stock reservation expiring",
@@ -162,6 +162,43 @@ class Platform:
                     return
             time.sleep(0.3)
         raise SystemExit(f"{name} did not become ready; see {self.work}/{name}.log")
+
+
+class Redis:
+    """A throw-away redis-server on a free loopback port (no persistence), when one is installed."""
+
+    def __init__(self, work: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc = None
+        self.work = work
+
+    def start(self) -> bool:
+        import shutil
+        if not shutil.which("redis-server"):
+            return False
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.work)],
+            stdout=open(self.work / "redis.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        return True
+            except OSError:
+                time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 class Prometheus:
@@ -314,6 +351,8 @@ def main() -> int:
     ap.add_argument("--normal-seconds", type=float, default=40)
     ap.add_argument("--outage-seconds", type=float, default=120, help="longest wait for the alerts")
     ap.add_argument("--max-requests", type=int, default=6000)
+    ap.add_argument("--with-redis", action="store_true",
+                    help="run a throw-away redis-server for the cache and stop it with payment (about a minute longer)")
     args = ap.parse_args()
 
     started = time.time()
@@ -321,8 +360,16 @@ def main() -> int:
     rule_files = sorted(args.rules.glob("*.rules.yml"))
     platform = Platform(os.path.abspath(args.binary), work)
     prom = None
+    redis = Redis(work)
     failures: list[str] = []
     try:
+        if args.with_redis and redis.start():
+            platform.env["WAYFARE_REDIS_URL"] = redis.url
+            log(f"redis at {redis.url} (stopped with payment)")
+        else:
+            SKIP_REASONS["redis-errors"] = "this run uses the in-process cache, not Redis (--with-redis runs one)"
+            EVENT_REASONS.pop("redis-errors", None)
+            log("the services use their in-process cache (--with-redis: a real Redis, stopped with payment)")
         for name in SERVICES:  # dependency order: auth first, gateway last
             platform.start(name)
             platform.wait_ready(name, time.time() + 60)
@@ -357,8 +404,9 @@ def main() -> int:
             log("request budget spent in the normal phase")
         time.sleep(4)  # two scrapes and evaluations after the last normal request
         t_normal = time.time()
-        log(f"normal phase: {i} rounds; stopping payment")
+        log(f"normal phase: {i} rounds; stopping payment" + (" and redis" if redis.proc else ""))
         platform.stop("payment")
+        redis.stop()
 
         fired: dict = {}
         t_end = time.time() + args.outage_seconds
@@ -430,6 +478,7 @@ def main() -> int:
         if prom:
             prom.stop()
         platform.stop_all()
+        redis.stop()
     for f in failures:
         print(f"FAILED: {f}")
     log(f"took {time.time() - started:.0f}s; work dir {work}")
