@@ -1,7 +1,7 @@
 //! auth's tables: users and refresh tokens. Plain SQL that runs unchanged on SQLite and
 //! MySQL/MariaDB.
 
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
 use wayfare_chassis::identity::Role;
@@ -18,16 +18,32 @@ pub struct User {
     pub created_at: i64,
 }
 
+/// A `users` row as stored (role as text).
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    password_hash: String,
+    role: String,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            password_hash: row.password_hash,
+            role: Role::parse(&row.role).unwrap_or(Role::Customer),
+            created_at: row.created_at,
+        }
+    }
+}
+
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&role).unwrap_or(Role::Customer),
-        created_at: row.try_get("created_at")?,
-    })
+    UserRow::from_row(row).map(User::from)
 }
 
 const USER_COLUMNS: &str = "id, email, name, password_hash, role, created_at";

@@ -4,7 +4,7 @@
 pub mod reservations;
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use wayfare_chassis::db::{now_ms, rfc3339, Db, Dialect};
 use wayfare_chassis::error::is_unique_violation;
 
@@ -14,21 +14,44 @@ use crate::error::CatalogError;
 const PRODUCT_COLUMNS: &str =
     "id, sku, name, description, price, currency, stock, category_id, active, image_url, created_at, updated_at";
 
+/// A `products` row as stored (times as Unix ms, `active` as an integer).
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: String,
+    sku: String,
+    name: String,
+    description: String,
+    price: i64,
+    currency: String,
+    stock: i64,
+    category_id: String,
+    active: i64,
+    image_url: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<ProductRow> for Product {
+    fn from(row: ProductRow) -> Self {
+        Product {
+            id: row.id,
+            sku: row.sku,
+            name: row.name,
+            description: row.description,
+            price: row.price,
+            currency: row.currency,
+            stock: row.stock,
+            category: row.category_id,
+            active: row.active != 0,
+            image_url: row.image_url,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        }
+    }
+}
+
 fn product_from_row(row: &AnyRow) -> Result<Product, sqlx::Error> {
-    Ok(Product {
-        id: row.try_get("id")?,
-        sku: row.try_get("sku")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        price: row.try_get("price")?,
-        currency: row.try_get("currency")?,
-        stock: row.try_get("stock")?,
-        category: row.try_get("category_id")?,
-        active: row.try_get::<i64, _>("active")? != 0,
-        image_url: row.try_get("image_url")?,
-        created_at: rfc3339(row.try_get("created_at")?),
-        updated_at: rfc3339(row.try_get("updated_at")?),
-    })
+    ProductRow::from_row(row).map(Product::from)
 }
 
 #[tracing::instrument(level = "debug", skip(db))]

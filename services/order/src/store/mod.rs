@@ -3,7 +3,7 @@
 
 use crate::error::OrderError;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
 
@@ -11,23 +11,47 @@ use crate::domain::{Order, OrderLine, OrderStatus};
 
 const COLUMNS: &str = "id, user_id, idempotency_key, request_hash, status, failure_reason, total, currency, payment_method, payment_id, from_cart, created_at, updated_at";
 
+/// An `orders` row as stored (status as text, booleans as integers).
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: String,
+    user_id: String,
+    idempotency_key: String,
+    request_hash: String,
+    status: String,
+    failure_reason: Option<String>,
+    total: i64,
+    currency: String,
+    payment_method: String,
+    payment_id: Option<String>,
+    from_cart: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<OrderRow> for Order {
+    fn from(row: OrderRow) -> Self {
+        Order {
+            id: row.id,
+            user_id: row.user_id,
+            idempotency_key: row.idempotency_key,
+            request_hash: row.request_hash,
+            status: OrderStatus::parse(&row.status),
+            failure_reason: row.failure_reason,
+            total: row.total,
+            currency: row.currency,
+            payment_method: row.payment_method,
+            payment_id: row.payment_id,
+            from_cart: row.from_cart != 0,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            lines: Vec::new(),
+        }
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<Order, sqlx::Error> {
-    Ok(Order {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        request_hash: row.try_get("request_hash")?,
-        status: OrderStatus::parse(&row.try_get::<String, _>("status")?),
-        failure_reason: row.try_get("failure_reason")?,
-        total: row.try_get("total")?,
-        currency: row.try_get("currency")?,
-        payment_method: row.try_get("payment_method")?,
-        payment_id: row.try_get("payment_id")?,
-        from_cart: row.try_get::<i64, _>("from_cart")? != 0,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        lines: Vec::new(),
-    })
+    OrderRow::from_row(row).map(Order::from)
 }
 
 /// Inserts a pending order with its lines; `None` if the user already used this key.

@@ -4,7 +4,7 @@
 
 use crate::error::PaymentError;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::is_unique_violation;
 
@@ -29,22 +29,46 @@ pub struct Payment {
 
 const COLUMNS: &str = "id, idempotency_key, request_hash, user_id, order_id, amount, currency, method, status, failure_code, provider_ref, created_at, updated_at";
 
+/// A `payments` row as stored (status as text).
+#[derive(sqlx::FromRow)]
+struct PaymentRow {
+    id: String,
+    idempotency_key: String,
+    request_hash: String,
+    user_id: String,
+    order_id: String,
+    amount: i64,
+    currency: String,
+    method: String,
+    status: String,
+    failure_code: Option<String>,
+    provider_ref: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<PaymentRow> for Payment {
+    fn from(row: PaymentRow) -> Self {
+        Payment {
+            id: row.id,
+            idempotency_key: row.idempotency_key,
+            request_hash: row.request_hash,
+            user_id: row.user_id,
+            order_id: row.order_id,
+            amount: row.amount,
+            currency: row.currency,
+            method: row.method,
+            status: crate::domain::parse_status(&row.status),
+            failure_code: row.failure_code,
+            provider_ref: row.provider_ref,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<Payment, sqlx::Error> {
-    Ok(Payment {
-        id: row.try_get("id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        request_hash: row.try_get("request_hash")?,
-        user_id: row.try_get("user_id")?,
-        order_id: row.try_get("order_id")?,
-        amount: row.try_get("amount")?,
-        currency: row.try_get("currency")?,
-        method: row.try_get("method")?,
-        status: crate::domain::parse_status(&row.try_get::<String, _>("status")?),
-        failure_code: row.try_get("failure_code")?,
-        provider_ref: row.try_get("provider_ref")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+    PaymentRow::from_row(row).map(Payment::from)
 }
 
 /// A charge to record before calling the provider.
