@@ -183,6 +183,9 @@ impl Platform {
             database_wait: options.database_wait,
         };
 
+        for module in registry.modules {
+            wayfare_chassis::metrics::describe(module.metrics);
+        }
         let mut built = Vec::new();
         for (name, listener) in listeners {
             let module = registry

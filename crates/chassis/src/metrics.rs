@@ -21,6 +21,32 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// `# HELP` text of one metric family a service records (see `Module::metrics`).
+#[derive(Debug, Clone, Copy)]
+pub struct MetricHelp {
+    pub name: &'static str,
+    pub kind: MetricKind,
+    pub help: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Registers the help text of a service's own metric families.
+pub fn describe(families: &[MetricHelp]) {
+    for family in families {
+        match family.kind {
+            MetricKind::Counter => describe_counter!(family.name, family.help),
+            MetricKind::Gauge => describe_gauge!(family.name, family.help),
+            MetricKind::Histogram => describe_histogram!(family.name, family.help),
+        }
+    }
+}
+
 /// Installs the process-wide recorder (idempotent: later calls reuse the first).
 pub fn install() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
@@ -172,57 +198,6 @@ fn describe_all() {
         "worker_last_success_timestamp_seconds",
         "Unix time of a background worker's last successful run in this process, by worker."
     );
-    // Business counters recorded by the services.
-    describe_counter!("auth_signups_total", "Accounts created.");
-    describe_counter!(
-        "auth_logins_total",
-        "Login attempts, by result (success or failure)."
-    );
-    describe_counter!(
-        "auth_hash_rejected_total",
-        "Password hashing requests refused with 503 because the hashing queue was full."
-    );
-    describe_counter!(
-        "auth_login_throttled_total",
-        "Login attempts refused because the account is in its failed-login backoff."
-    );
-    describe_counter!(
-        "auth_refresh_reuse_total",
-        "Refresh tokens presented again after rotation (possible token theft; the family is revoked)."
-    );
-    describe_counter!(
-        "catalog_product_cache_total",
-        "Product reads, by result of the cache lookup (hit or miss)."
-    );
-    describe_counter!(
-        "catalog_reservations_total",
-        "Stock reservation requests, by result (reserved or out_of_stock)."
-    );
-    describe_counter!(
-        "catalog_reservations_expired_total",
-        "Stock reservations returned to stock by the sweeper because they expired unpaid."
-    );
-    describe_counter!(
-        "gateway_rate_limited_total",
-        "Requests the gateway refused with 429, by bucket."
-    );
-    describe_counter!(
-        "orders_total",
-        "Order state changes, by status (created, confirmed, failed, cancelled) and, for failures, reason."
-    );
-    describe_counter!(
-        "orders_reconciled_total",
-        "Pending orders the reconciler settled (confirmed or failed) after their checkout was interrupted."
-    );
-    describe_counter!(
-        "payment_charges_total",
-        "Charges that reached the payment provider, by outcome (succeeded, declined, failed)."
-    );
-    describe_counter!(
-        "payment_idempotent_replays_total",
-        "Charge requests answered from an earlier request with the same idempotency key."
-    );
-    describe_counter!("payment_refunds_total", "Refunds made.");
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub struct Module {
     pub settings: Option<SectionSpec>,
     /// Its schema migrations.
     pub migrations: &'static [Migration],
+    /// Its own metric families and their `# HELP` text.
+    pub metrics: &'static [crate::metrics::MetricHelp],
     /// Test-only crash points it honours (`WAYFARE_FAULT_INJECT`).
     pub fault_points: &'static [&'static str],
     /// Connects, migrates and returns its router, readiness checks and workers.

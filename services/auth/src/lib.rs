@@ -14,6 +14,7 @@ use std::sync::Arc;
 use secrecy::ExposeSecret;
 use wayfare_chassis::config::SectionSpec;
 use wayfare_chassis::identity::{Role, TokenVerifier};
+use wayfare_chassis::metrics::{MetricHelp, MetricKind};
 use wayfare_chassis::module::Module;
 use wayfare_chassis::{BuiltService, ServiceContext};
 
@@ -33,11 +34,41 @@ pub const MODULE: Module = Module {
     internal_callers: &[],
     settings: Some(SectionSpec::of::<config::AuthSettings>()),
     migrations: migrations::MIGRATIONS,
+    metrics: METRICS,
     fault_points: &[],
     build: |ctx| Box::pin(build(ctx)),
 };
 
 /// Connects, migrates, bootstraps the admin account and returns the service's router.
+/// The metric families auth records, with their `# HELP` text.
+const METRICS: &[MetricHelp] = &[
+    MetricHelp {
+        name: "auth_signups_total",
+        kind: MetricKind::Counter,
+        help: "Accounts created.",
+    },
+    MetricHelp {
+        name: "auth_logins_total",
+        kind: MetricKind::Counter,
+        help: "Login attempts, by result (success or failure).",
+    },
+    MetricHelp {
+        name: "auth_hash_rejected_total",
+        kind: MetricKind::Counter,
+        help: "Password hashing requests refused with 503 because the hashing queue was full.",
+    },
+    MetricHelp {
+        name: "auth_login_throttled_total",
+        kind: MetricKind::Counter,
+        help: "Login attempts refused because the account is in its failed-login backoff.",
+    },
+    MetricHelp {
+        name: "auth_refresh_reuse_total",
+        kind: MetricKind::Counter,
+        help: "Refresh tokens presented again after rotation (possible token theft; the family is revoked).",
+    },
+];
+
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let db = ctx.database(NAME, migrations::MIGRATIONS).await?;
     let keys = domain::keys::SigningKeys::load(&ctx.settings)?;

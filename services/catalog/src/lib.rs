@@ -10,6 +10,7 @@ pub mod seed;
 pub mod store;
 
 use wayfare_chassis::config::SectionSpec;
+use wayfare_chassis::metrics::{MetricHelp, MetricKind};
 use wayfare_chassis::module::Module;
 use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
@@ -29,9 +30,29 @@ pub const MODULE: Module = Module {
     internal_callers: routes::internal::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::CatalogSettings>()),
     migrations: migrations::MIGRATIONS,
+    metrics: METRICS,
     fault_points: &[],
     build: |ctx| Box::pin(build(ctx)),
 };
+
+/// The metric families catalog records, with their `# HELP` text.
+const METRICS: &[MetricHelp] = &[
+    MetricHelp {
+        name: "catalog_product_cache_total",
+        kind: MetricKind::Counter,
+        help: "Product reads, by result of the cache lookup (hit or miss).",
+    },
+    MetricHelp {
+        name: "catalog_reservations_total",
+        kind: MetricKind::Counter,
+        help: "Stock reservation requests, by result (reserved or out_of_stock).",
+    },
+    MetricHelp {
+        name: "catalog_reservations_expired_total",
+        kind: MetricKind::Counter,
+        help: "Stock reservations returned to stock by the sweeper because they expired unpaid.",
+    },
+];
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::CatalogConfig::from_settings(&ctx.settings);

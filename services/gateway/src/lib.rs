@@ -13,6 +13,7 @@ pub mod store;
 use std::sync::Arc;
 
 use wayfare_chassis::config::SectionSpec;
+use wayfare_chassis::metrics::{MetricHelp, MetricKind};
 use wayfare_chassis::module::Module;
 use wayfare_chassis::{BuiltService, ServiceContext};
 
@@ -31,9 +32,17 @@ pub const MODULE: Module = Module {
     internal_callers: &[],
     settings: Some(SectionSpec::of::<config::GatewaySettings>()),
     migrations: &[],
+    metrics: METRICS,
     fault_points: &[],
     build: |ctx| Box::pin(build(ctx)),
 };
+
+/// The metric families gateway records, with their `# HELP` text.
+const METRICS: &[MetricHelp] = &[MetricHelp {
+    name: "gateway_rate_limited_total",
+    kind: MetricKind::Counter,
+    help: "Requests the gateway refused with 429, by bucket.",
+}];
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let gateway: config::GatewaySettings = ctx.section();

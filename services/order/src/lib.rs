@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use wayfare_catalog_api::CatalogClient;
 use wayfare_chassis::config::SectionSpec;
+use wayfare_chassis::metrics::{MetricHelp, MetricKind};
 use wayfare_chassis::module::Module;
 use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
@@ -36,9 +37,24 @@ pub const MODULE: Module = Module {
     internal_callers: &[],
     settings: Some(SectionSpec::of::<config::OrderSettings>()),
     migrations: migrations::MIGRATIONS,
+    metrics: METRICS,
     fault_points: &["after_reserve", "after_charge"],
     build: |ctx| Box::pin(build(ctx)),
 };
+
+/// The metric families order records, with their `# HELP` text.
+const METRICS: &[MetricHelp] = &[
+    MetricHelp {
+        name: "orders_total",
+        kind: MetricKind::Counter,
+        help: "Order state changes, by status (created, confirmed, failed, cancelled) and, for failures, reason.",
+    },
+    MetricHelp {
+        name: "orders_reconciled_total",
+        kind: MetricKind::Counter,
+        help: "Pending orders the reconciler settled (confirmed or failed) after their checkout was interrupted.",
+    },
+];
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::OrderConfig::from_settings(&ctx.settings);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use wayfare_chassis::config::SectionSpec;
 use wayfare_chassis::identity::InternalGuard;
+use wayfare_chassis::metrics::{MetricHelp, MetricKind};
 use wayfare_chassis::module::Module;
 use wayfare_chassis::worker::Worker;
 use wayfare_chassis::{BuiltService, ServiceContext};
@@ -32,9 +33,39 @@ pub const MODULE: Module = Module {
     internal_callers: routes::internal::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::PaymentSettings>()),
     migrations: migrations::MIGRATIONS,
+    metrics: METRICS,
     fault_points: &[],
     build: |ctx| Box::pin(build(ctx)),
 };
+
+/// The metric families payment records, with their `# HELP` text.
+const METRICS: &[MetricHelp] = &[
+    MetricHelp {
+        name: "payment_charges_total",
+        kind: MetricKind::Counter,
+        help: "Charges that reached the payment provider, by outcome (succeeded, declined, failed).",
+    },
+    MetricHelp {
+        name: "payment_idempotent_replays_total",
+        kind: MetricKind::Counter,
+        help: "Charge requests answered from an earlier request with the same idempotency key.",
+    },
+    MetricHelp {
+        name: "payment_refunds_total",
+        kind: MetricKind::Counter,
+        help: "Refunds made.",
+    },
+    MetricHelp {
+        name: "payment_charged_minor_units_total",
+        kind: MetricKind::Counter,
+        help: "Money charged by succeeded charges, in the currency's minor units, by currency (revenue).",
+    },
+    MetricHelp {
+        name: "payment_refunded_minor_units_total",
+        kind: MetricKind::Counter,
+        help: "Money refunded, in the currency's minor units, by currency.",
+    },
+];
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::PaymentConfig::from_settings(&ctx.settings);

@@ -110,6 +110,10 @@ async fn process(state: &PaymentState, payment: Payment) -> Result<Payment, ApiE
     };
     store::finish(&state.db, &payment.id, status, code, reference.as_deref()).await?;
     metrics::counter!("payment_charges_total", "status" => status.as_str()).increment(1);
+    if status == PaymentStatus::Succeeded {
+        metrics::counter!("payment_charged_minor_units_total", "currency" => payment.currency.clone())
+            .increment(payment.amount.max(0) as u64);
+    }
     let stored = store::find_by_id(&state.db, &payment.id).await?;
     stored.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("payment {} vanished", payment.id)))
 }
@@ -227,6 +231,8 @@ async fn refund(
     match store::record_refund(&state.db, &payment, &key, &provider_ref).await? {
         Some(refund) => {
             metrics::counter!("payment_refunds_total").increment(1);
+            metrics::counter!("payment_refunded_minor_units_total", "currency" => payment.currency.clone())
+                .increment(refund.amount.max(0) as u64);
             Ok(view(refund))
         }
         None => Err(ApiError::from(PaymentError::AlreadyRefunded)),
