@@ -10,7 +10,8 @@
   the chart);
 - every alert, here and in the chart, has summary, description and a runbook_url to a runbook file;
 - Thanos and Loki retention never outlive what the buckets' lifecycle rules keep (Terraform module);
-- the Istio Telemetry names a tracing provider istiod defines (a warning until istiod is switched).
+- the Istio Telemetry names a tracing provider istiod defines, and that provider sends OTLP/gRPC to
+  the Tempo the platform runs (the Tempo Application's Service, namespace and gRPC receiver port).
 
 Usage: static_checks.py [RENDER_DIR]
 """
@@ -30,7 +31,6 @@ APPS = DEPLOY / "argocd" / "apps" / "platform"
 TF = ROOT / "infra" / "terraform" / "modules" / "observability"
 
 failures: list[str] = []
-warnings: list[str] = []
 
 
 def fail(msg):
@@ -289,19 +289,41 @@ def check_retention():
             print(f"retention: {name} keeps {kept:g} days; its bucket never expires objects before {floor} days")
 
 
+def app_doc(name: str) -> dict:
+    return yaml.safe_load((APPS / f"{name}.yaml").read_text())
+
+
 def check_tracing():
     istiod = app_values("istiod")
-    providers = {p["name"] for p in istiod["meshConfig"].get("extensionProviders", [])}
+    providers = {p["name"]: p for p in istiod["meshConfig"].get("extensionProviders", [])}
+    # Where Tempo listens: the chart names its Service after the release (release "tempo" contains
+    # the chart name), in the Application's namespace; OTLP/gRPC on the receiver's port.
+    tempo = app_doc("tempo")
+    release = tempo["spec"]["source"]["helm"]["releaseName"]
+    namespace = tempo["spec"]["destination"]["namespace"]
+    grpc = app_values("tempo")["tempo"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+    tempo_service, tempo_port = f"{release}.{namespace}.svc.cluster.local", int(grpc.rsplit(":", 1)[1])
+    selected = 0
     for d in manifests():
-        if d["kind"] == "Telemetry":
-            for t in d["spec"]["tracing"]:
-                for p in t["providers"]:
-                    if p["name"] not in providers:
-                        warnings.append(f"Telemetry {d['metadata']['name']} selects tracing provider {p['name']!r}; istiod "
-                                        f"defines {sorted(providers)} (add tempo.observability.svc.cluster.local:4317 to "
-                                        "istiod's meshConfig.extensionProviders)")
-                    else:
-                        print(f"tracing: Telemetry selects provider {p['name']!r} at {t['randomSamplingPercentage']}%")
+        if d["kind"] != "Telemetry":
+            continue
+        for t in d["spec"]["tracing"]:
+            for p in t["providers"]:
+                selected += 1
+                provider = providers.get(p["name"])
+                if provider is None:
+                    fail(f"Telemetry {d['metadata']['name']} selects tracing provider {p['name']!r}; istiod's "
+                         f"meshConfig.extensionProviders defines {sorted(providers)}")
+                    continue
+                otel = provider.get("opentelemetry")
+                if not otel or (otel.get("service"), otel.get("port")) != (tempo_service, tempo_port):
+                    fail(f"istiod's tracing provider {p['name']!r} is {provider}; Tempo receives OTLP/gRPC at "
+                         f"{tempo_service}:{tempo_port}")
+                    continue
+                print(f"tracing: Telemetry selects provider {p['name']!r} ({tempo_service}:{tempo_port}) "
+                      f"at {t['randomSamplingPercentage']}%")
+    if not selected:
+        fail("no Istio Telemetry selects a tracing provider")
 
 
 def main() -> int:
@@ -316,8 +338,6 @@ def main() -> int:
     check_alerts(rendered_sets)
     check_retention()
     check_tracing()
-    for w in warnings:
-        print(f"WARNING: {w}")
     for f in failures:
         print(f"FAILED: {f}")
     return 1 if failures else 0

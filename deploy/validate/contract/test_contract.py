@@ -114,17 +114,76 @@ def platform_service_accounts(env: str):
     return found
 
 
+# What reads and writes the observability buckets, as the platform Applications name it:
+# (Application, namespace, service account, the role's workload).
+OBSERVABILITY_ACCOUNTS = {
+    ("kube-prometheus-stack", "monitoring", "kube-prometheus-stack-prometheus", "thanos"),  # Thanos sidecar
+    ("thanos", "monitoring", "thanos-storegateway", "thanos"),
+    ("thanos", "monitoring", "thanos-compactor", "thanos"),
+    ("loki", "logging", "loki", "loki"),
+    ("tempo", "observability", "tempo", "tempo"),
+}
+
+
 @pytest.mark.parametrize("env", ENVS)
 def test_every_platform_chart_service_account_is_trusted_by_its_role(env):
     roles = tfmodel.irsa_roles(env)
     found = platform_service_accounts(env)
     apps = {f[0] for f in found}
     assert {"aws-load-balancer-controller", "cluster-autoscaler", "external-dns", "cert-manager",
-            "external-secrets"} <= apps
+            "external-secrets", "kube-prometheus-stack", "thanos", "loki", "tempo"} <= apps
     for app, ns, sa, arn in found:
         role = role_name(arn)
         assert role in roles, f"{app}: role {role} is not made by Terraform ({env})"
         assert f"{ns}:{sa}" in roles[role], f"{app}: {role} trusts {sorted(roles[role])}, not {ns}:{sa}"
+    # ... and a role trusts exactly the accounts that carry it: no trust left for an account that
+    # no longer exists or was renamed (anyone who creates it in that namespace would get the role).
+    carried: dict[str, set[str]] = {}
+    for app, ns, sa, arn in found:
+        carried.setdefault(role_name(arn), set()).add(f"{ns}:{sa}")
+    for role, accounts in carried.items():
+        assert roles[role] == accounts, f"{role} trusts {sorted(roles[role])}; annotated on {sorted(accounts)}"
+
+
+def base_application(name: str) -> dict:
+    return yaml.safe_load((ARGO / "apps" / "platform" / f"{name}.yaml").read_text())
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_observability_accounts_have_their_own_bucket_roles(env):
+    """Prometheus (Thanos sidecar), the store gateway, the compactor, Loki and Tempo each run under
+    the ServiceAccount their Application creates, annotated with wayfare-<env>-<workload>, a role
+    Terraform makes for exactly those accounts; the annotation is in the generated patch, not by hand."""
+    roles = tfmodel.irsa_roles(env)
+    cluster = tfmodel.local(env, "name")
+    found = {(app, ns, sa): role_name(arn) for app, ns, sa, arn in platform_service_accounts(env)}
+    for app, ns, sa, workload in OBSERVABILITY_ACCOUNTS:
+        dest = cluster_render.application(env, app)["spec"]["destination"]["namespace"]
+        assert dest == ns, f"{app} is deployed to {dest}, not {ns}"
+        assert (app, ns, sa) in found, f"{app}: ServiceAccount {ns}/{sa} has no IRSA annotation"
+        assert found[(app, ns, sa)] == f"{cluster}-{workload}", f"{app}: {sa} assumes {found[(app, ns, sa)]}"
+        assert roles[f"{cluster}-{workload}"] == {f"{n}:{s}" for _, n, s, w in OBSERVABILITY_ACCOUNTS if w == workload}
+    # The account names the patch sets are the ones the base Applications create.
+    base = {
+        "kube-prometheus-stack-prometheus": base_application("kube-prometheus-stack")["spec"]["source"]["helm"]["valuesObject"]["prometheus"]["serviceAccount"],
+        "thanos-storegateway": base_application("thanos")["spec"]["source"]["helm"]["valuesObject"]["storegateway"]["serviceAccount"],
+        "thanos-compactor": base_application("thanos")["spec"]["source"]["helm"]["valuesObject"]["compactor"]["serviceAccount"],
+        "loki": base_application("loki")["spec"]["source"]["helm"]["valuesObject"]["serviceAccount"],
+        "tempo": base_application("tempo")["spec"]["source"]["helm"]["valuesObject"]["serviceAccount"],
+    }
+    for name, sa in base.items():
+        assert sa == {"create": True, "name": name}, f"base Application's ServiceAccount {sa} (annotations come from Terraform)"
+    patch = [d for d in yaml.safe_load_all(tfmodel.Path(str(tfmodel.PATCH_FILE).format(env=env)).read_text()) if d]
+    patched = {d["metadata"]["name"] for d in patch}
+    assert {app for app, *_ in OBSERVABILITY_ACCOUNTS} <= patched
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_prometheus_labels_its_series_with_its_cluster(env):
+    """Thanos Query sees every cluster's blocks: the `cluster` external label is the EKS cluster's name."""
+    spec = cluster_render.application(env, "kube-prometheus-stack")["spec"]["source"]["helm"]["valuesObject"]["prometheus"]["prometheusSpec"]
+    assert spec["externalLabels"] == {"cluster": tfmodel.local(env, "name")}
+    assert "cluster" not in base_application("kube-prometheus-stack")["spec"]["source"]["helm"]["valuesObject"]["prometheus"]["prometheusSpec"].get("externalLabels", {})
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -75,6 +75,7 @@ module "eks" {
 
   thanos_bucket_arn         = module.observability.thanos_bucket_arn
   loki_bucket_arn           = module.observability.loki_bucket_arn
+  tempo_bucket_arn          = module.observability.tempo_bucket_arn
   observability_kms_key_arn = module.observability.kms_key_arn
   route53_zone_arns         = ["arn:aws:route53:::hostedzone/${var.route53_zone_id}"]
 

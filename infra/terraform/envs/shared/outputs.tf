@@ -32,7 +32,7 @@ output "service_secret_names" {
 }
 
 output "platform_role_arns" {
-  description = "IRSA roles of cluster-autoscaler, aws-load-balancer-controller, external-secrets, thanos, loki, ebs-csi, vpc-cni."
+  description = "IRSA roles of cluster-autoscaler, aws-load-balancer-controller, external-secrets, external-dns, cert-manager, thanos, loki, tempo, ebs-csi, vpc-cni."
   value       = module.eks.irsa_role_arns
 }
 
@@ -69,6 +69,11 @@ output "thanos_bucket" {
 output "loki_bucket" {
   description = "Loki storage bucket."
   value       = module.observability.loki_bucket_name
+}
+
+output "tempo_bucket" {
+  description = "Tempo trace storage bucket."
+  value       = module.observability.tempo_bucket_name
 }
 
 output "web_bucket" {

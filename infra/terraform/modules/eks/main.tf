@@ -180,11 +180,12 @@ module "external_secrets_irsa" {
   tags = var.tags
 }
 
-# Thanos and Loki read and write their own bucket, nothing else.
+# Thanos, Loki and Tempo read and write their own bucket, nothing else.
 data "aws_iam_policy_document" "object_store" {
   for_each = {
     thanos = var.thanos_bucket_arn
     loki   = var.loki_bucket_arn
+    tempo  = var.tempo_bucket_arn
   }
 
   statement {
@@ -242,6 +243,20 @@ module "loki_irsa" {
 
   oidc_providers = {
     main = { provider_arn = local.oidc, namespace_service_accounts = var.loki_service_accounts }
+  }
+  tags = var.tags
+}
+
+module "tempo_irsa" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  version = "5.60.0"
+
+  role_name        = "${var.name}-tempo"
+  role_policy_arns = { object_store = module.object_store_policy["tempo"].arn }
+
+  oidc_providers = {
+    main = { provider_arn = local.oidc, namespace_service_accounts = var.tempo_service_accounts }
   }
   tags = var.tags
 }

@@ -36,6 +36,7 @@ output "irsa_role_arns" {
     external_secrets             = module.external_secrets_irsa.iam_role_arn
     thanos                       = module.thanos_irsa.iam_role_arn
     loki                         = module.loki_irsa.iam_role_arn
+    tempo                        = module.tempo_irsa.iam_role_arn
     ebs_csi                      = module.ebs_csi_irsa.iam_role_arn
     vpc_cni                      = module.vpc_cni_irsa.iam_role_arn
     external_dns                 = module.external_dns_irsa.iam_role_arn

@@ -98,16 +98,20 @@ variable "loki_bucket_arn" {
   type        = string
 }
 
+variable "tempo_bucket_arn" {
+  description = "S3 bucket holding Tempo's trace blocks."
+  type        = string
+}
+
 variable "observability_kms_key_arn" {
-  description = "KMS key encrypting the Thanos and Loki buckets."
+  description = "KMS key encrypting the Thanos, Loki and Tempo buckets."
   type        = string
 }
 
 variable "thanos_service_accounts" {
-  description = "namespace:serviceaccount pairs that may assume the Thanos role (Prometheus sidecar, store, compactor)."
+  description = "namespace:serviceaccount pairs that may assume the Thanos role (Prometheus sidecar, store gateway, compactor): exactly those the platform Applications annotate with it."
   type        = list(string)
   default = [
-    "monitoring:thanos",
     "monitoring:thanos-storegateway",
     "monitoring:thanos-compactor",
     "monitoring:kube-prometheus-stack-prometheus",
@@ -118,6 +122,12 @@ variable "loki_service_accounts" {
   description = "namespace:serviceaccount pairs that may assume the Loki role."
   type        = list(string)
   default     = ["logging:loki"]
+}
+
+variable "tempo_service_accounts" {
+  description = "namespace:serviceaccount pairs that may assume the Tempo role."
+  type        = list(string)
+  default     = ["observability:tempo"]
 }
 
 variable "route53_zone_arns" {

@@ -1,7 +1,8 @@
 # What Argo CD needs from Terraform, in the shapes the consumers accept:
 #   chart_values  -> deploy/helm/wayfare/values-<env>-terraform.yaml (layered last by wayfare-<env>)
 #   argocd_patch  -> deploy/argocd/clusters/<env>/terraform-patch.yaml (kustomize patches of the
-#                    platform Applications: IRSA roles, cluster name, VPC, zone, NLB security group)
+#                    platform Applications: IRSA roles, cluster name, VPC, zone, NLB security group,
+#                    the observability stack's roles and Prometheus' `cluster` external label)
 # infra/scripts/write-gitops-values.sh writes both files from `terraform output`; commit them.
 # deploy/validate/contract checks the files, this module and the chart against each other.
 
@@ -122,6 +123,45 @@ locals {
         region      = var.region
         acme        = { email = var.acme_email, hostedZoneId = var.route53_zone_id }
         ingress     = { host = var.api_origin_domain, tlsSecretName = local.tls_secret }
+      } } } }
+    },
+    # Observability (deploy/argocd/apps/platform): the `cluster` external label on every series
+    # Prometheus ships, and the IRSA roles of what reads and writes the buckets: the Thanos sidecar
+    # (runs as Prometheus' account), store gateway and compactor (role thanos), Loki, Tempo.
+    {
+      apiVersion = "argoproj.io/v1alpha1"
+      kind       = "Application"
+      metadata   = { name = "kube-prometheus-stack", namespace = "argocd" }
+      spec = { source = { helm = { valuesObject = {
+        prometheus = {
+          serviceAccount = { name = "kube-prometheus-stack-prometheus", annotations = local.irsa["thanos"] }
+          prometheusSpec = { externalLabels = { cluster = var.cluster_name } }
+        }
+      } } } }
+    },
+    {
+      apiVersion = "argoproj.io/v1alpha1"
+      kind       = "Application"
+      metadata   = { name = "thanos", namespace = "argocd" }
+      spec = { source = { helm = { valuesObject = {
+        storegateway = { serviceAccount = { name = "thanos-storegateway", annotations = local.irsa["thanos"] } }
+        compactor    = { serviceAccount = { name = "thanos-compactor", annotations = local.irsa["thanos"] } }
+      } } } }
+    },
+    {
+      apiVersion = "argoproj.io/v1alpha1"
+      kind       = "Application"
+      metadata   = { name = "loki", namespace = "argocd" }
+      spec = { source = { helm = { valuesObject = {
+        serviceAccount = { name = "loki", annotations = local.irsa["loki"] }
+      } } } }
+    },
+    {
+      apiVersion = "argoproj.io/v1alpha1"
+      kind       = "Application"
+      metadata   = { name = "tempo", namespace = "argocd" }
+      spec = { source = { helm = { valuesObject = {
+        serviceAccount = { name = "tempo", annotations = local.irsa["tempo"] }
       } } } }
     },
     {

@@ -39,7 +39,7 @@ variable "service_role_arns" {
 }
 
 variable "platform_role_arns" {
-  description = "IRSA role ARN per platform controller (modules/eks irsa_role_arns)."
+  description = "IRSA role ARN per platform controller (modules/eks irsa_role_arns; thanos, loki and tempo included)."
   type        = map(string)
 }
 

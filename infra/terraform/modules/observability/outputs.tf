@@ -19,7 +19,7 @@ output "loki_bucket_arn" {
 }
 
 output "kms_key_arn" {
-  description = "KMS key of both buckets."
+  description = "KMS key of the three buckets (Thanos, Loki, Tempo) and the observability secrets."
   value       = module.kms.key_arn
 }
 
