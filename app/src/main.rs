@@ -50,6 +50,114 @@ enum Command {
     Keygen,
     /// Print the service registry as a Markdown table (the README's services table).
     Modules,
+    /// Drive load through a gateway like Wayfare's users do, and write a report.
+    Load(LoadArgs),
+}
+
+/// `wayfare load`: see the README ("Load testing").
+#[derive(Args, Clone)]
+struct LoadArgs {
+    /// The gateway to drive (local or remote).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    target: String,
+    /// Closed model: this many virtual users, each looping through scenarios.
+    #[arg(long, conflicts_with = "rate")]
+    users: Option<u32>,
+    /// Open model: this many scenario starts per second (Poisson arrivals).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// How long, e.g. 30s, 5m.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Grow to full load over this long.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    ramp: Duration,
+    /// Scenario mix: mixed, read-only, hot.
+    #[arg(long, default_value = "mixed")]
+    mix: wayfare_load::Mix,
+    /// Objectives; the exit code is non-zero when one is missed, e.g. "errors=0,p99<250ms".
+    #[arg(long, default_value = "")]
+    slo: String,
+    /// Where the report goes (Markdown, HTML, SVG plots, CSV, JSON).
+    #[arg(long, default_value = "load-report")]
+    report: PathBuf,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 30s or 5m"))?;
+    Ok(Duration::from_secs_f64(value * scale))
+}
+
+fn load(args: LoadArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let slo = match wayfare_load::Slo::parse_list(&args.slo) {
+        Ok(slo) => slo,
+        Err(err) => {
+            eprintln!("wayfare: --slo: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let users = match (args.users, args.rate) {
+        (None, None) => Some(10),
+        (users, _) => users,
+    };
+    let options = wayfare_load::LoadOptions {
+        target: args.target,
+        users,
+        rate: args.rate,
+        duration: args.duration,
+        ramp: args.ramp,
+        mix: args.mix,
+        slo,
+        report_dir: args.report,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("wayfare: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(wayfare_load::run(options)) {
+        Ok(outcome) => {
+            println!(
+                "{} requests, {} errors; report: {}",
+                outcome.requests,
+                outcome.errors,
+                outcome.report.display()
+            );
+            for missed in &outcome.slo_missed {
+                println!("objective missed: {missed}");
+            }
+            for violation in &outcome.invariant_violations {
+                println!("invariant violated: {violation}");
+            }
+            if outcome.failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            eprintln!("wayfare load: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[derive(Args, Default, Clone)]
@@ -90,6 +198,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve(Common::default()));
+    if let Command::Load(args) = command {
+        return load(args);
+    }
     if let Command::Modules = command {
         print!("{}", wayfare::modules_table());
         return ExitCode::SUCCESS;
@@ -108,7 +219,7 @@ fn main() -> ExitCode {
     }
     let common = match &command {
         Command::Serve(c) | Command::Migrate(c) | Command::Seed { common: c, .. } => c.clone(),
-        Command::Keygen | Command::Modules => unreachable!("handled above"),
+        Command::Keygen | Command::Modules | Command::Load(_) => unreachable!("handled above"),
     };
     let settings = match common.settings() {
         Ok(settings) => settings,
@@ -134,7 +245,7 @@ fn main() -> ExitCode {
             Command::Serve(_) => serve(settings).await,
             Command::Migrate(_) => migrate(settings).await,
             Command::Seed { products, .. } => seed(settings, products).await,
-            Command::Keygen | Command::Modules => Ok(()),
+            Command::Keygen | Command::Modules | Command::Load(_) => Ok(()),
         }
     });
     match result {

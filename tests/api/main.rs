@@ -7,6 +7,7 @@ mod gateway;
 mod hardening;
 mod helpers;
 mod lifecycle;
+mod load;
 mod shop;
 mod shop_crash;
 mod storage;

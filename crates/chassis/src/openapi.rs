@@ -29,7 +29,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Documents the answers every operation can give (problem+json): 400 and 422 for input that
-/// does not parse or validate, 401 where a token is required, 413 for oversized bodies, 429,
+/// does not parse or validate, 401 where a token is required, 413 for oversized bodies and 415
+/// for bodies that are not JSON, 429,
 /// 500 and 503.
 pub struct CommonResponses;
 
@@ -72,6 +73,7 @@ impl utoipa::Modify for CommonResponses {
                 }
                 if has_body {
                     add("413", "The body is too large");
+                    add("415", "The body is not sent as application/json");
                 }
                 if secured {
                     add("401", "A valid bearer token is required");
