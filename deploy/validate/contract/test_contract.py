@@ -179,11 +179,16 @@ def test_observability_accounts_have_their_own_bucket_roles(env):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_prometheus_labels_its_series_with_its_cluster(env):
-    """Thanos Query sees every cluster's blocks: the `cluster` external label is the EKS cluster's name."""
+def test_metrics_and_logs_carry_their_cluster(env):
+    """Thanos Query sees every cluster's blocks: the `cluster` external label is the EKS cluster's
+    name, and Alloy labels the cluster's log streams with the same value."""
+    cluster = tfmodel.local(env, "name")
     spec = cluster_render.application(env, "kube-prometheus-stack")["spec"]["source"]["helm"]["valuesObject"]["prometheus"]["prometheusSpec"]
-    assert spec["externalLabels"] == {"cluster": tfmodel.local(env, "name")}
+    assert spec["externalLabels"] == {"cluster": cluster}
     assert "cluster" not in base_application("kube-prometheus-stack")["spec"]["source"]["helm"]["valuesObject"]["prometheus"]["prometheusSpec"].get("externalLabels", {})
+    alloy = cluster_render.application(env, "alloy")["spec"]["source"]["helm"]["valuesObject"]["alloy"]
+    assert 'cluster = sys.env("WAYFARE_CLUSTER")' in alloy["configMap"]["content"]
+    assert {"name": "WAYFARE_CLUSTER", "value": cluster} in alloy["extraEnv"]
 
 
 @pytest.mark.parametrize("env", ENVS)

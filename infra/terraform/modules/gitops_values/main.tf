@@ -125,8 +125,8 @@ locals {
         ingress     = { host = var.api_origin_domain, tlsSecretName = local.tls_secret }
       } } } }
     },
-    # Observability (deploy/argocd/apps/platform): the `cluster` external label on every series
-    # Prometheus ships, and the IRSA roles of what reads and writes the buckets: the Thanos sidecar
+    # Observability (deploy/argocd/apps/platform): the `cluster` label on every series Prometheus
+    # ships and on every log stream Alloy ships, and the IRSA roles of what reads and writes the buckets: the Thanos sidecar
     # (runs as Prometheus' account), store gateway and compactor (role thanos), Loki, Tempo.
     {
       apiVersion = "argoproj.io/v1alpha1"
@@ -137,6 +137,14 @@ locals {
           serviceAccount = { name = "kube-prometheus-stack-prometheus", annotations = local.irsa["thanos"] }
           prometheusSpec = { externalLabels = { cluster = var.cluster_name } }
         }
+      } } } }
+    },
+    {
+      apiVersion = "argoproj.io/v1alpha1"
+      kind       = "Application"
+      metadata   = { name = "alloy", namespace = "argocd" }
+      spec = { source = { helm = { valuesObject = {
+        alloy = { extraEnv = [{ name = "WAYFARE_CLUSTER", value = var.cluster_name }] }
       } } } }
     },
     {
