@@ -174,6 +174,32 @@ impl Db {
         result
     }
 
+    /// Runs `work` while holding the named lock `name` across every replica (MySQL's
+    /// `GET_LOCK`, waiting up to a minute): for start-up work that two replicas starting at
+    /// once must not both do, such as seeding. On SQLite (one process) it simply runs.
+    pub async fn exclusively<T, F, Fut>(&self, name: &str, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<T>>,
+    {
+        if self.dialect == Dialect::Sqlite {
+            return work().await;
+        }
+        let mut conn = self.pool.acquire().await?;
+        let lock = format!("wayfare_{}_{name}", self.service);
+        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 60)")
+            .bind(&lock)
+            .fetch_one(&mut *conn)
+            .await?;
+        anyhow::ensure!(got == Some(1), "could not take the lock {lock}");
+        let result = work().await;
+        let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+            .bind(&lock)
+            .execute(&mut *conn)
+            .await;
+        result
+    }
+
     /// Takes or renews the lease `name` for `holder` until `ttl` from now: true when `holder`
     /// holds it afterwards. A lease whose holder stopped renewing it expires and passes on, so
     /// exactly one replica runs a singleton job at a time (see `worker`).

@@ -58,9 +58,14 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::CatalogConfig::from_settings(&ctx.settings);
     let db = ctx.database(NAME, migrations::MIGRATIONS).await?;
     if config.seed_demo_data {
-        seed::seed_demo(&db)
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding the demo catalog: {e}"))?;
+        // Replicas starting together seed once: the first under the lock seeds, the others
+        // find the products there.
+        db.exclusively("seed", || async {
+            seed::seed_demo(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo catalog: {e}"))
+        })
+        .await?;
     }
     let internal = wayfare_chassis::identity::InternalGuard {
         identity: ctx.identity(NAME)?,

@@ -177,7 +177,18 @@ impl VirtualUser {
         };
         let latency = sent.elapsed();
         let (status, code) = match &answer {
-            Some((status, body)) => (*status, body["code"].as_str().map(str::to_owned)),
+            Some((status, body)) => (
+                *status,
+                body["code"]
+                    .as_str()
+                    .map(|code| match body["field"].as_str() {
+                        Some(field) => format!(
+                            "{code} ({field}: {})",
+                            body["detail"].as_str().unwrap_or("")
+                        ),
+                        None => code.to_owned(),
+                    }),
+            ),
             None => (0, None),
         };
         let unexpected = status != 0 && status < 500 && !expected.contains(&status);
