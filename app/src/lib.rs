@@ -27,6 +27,7 @@ pub static MODULES: &[&Module] = &[
     &wayfare_catalog::MODULE,
     &wayfare_payment::MODULE,
     &wayfare_flight::MODULE,
+    &wayfare_booking::MODULE,
     &wayfare_order::MODULE,
     &wayfare_gateway::MODULE,
 ];
