@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use rand::Rng;
 use sqlx::Row;
-use wayfare_chassis::db::{is_retryable, now_ms, rfc3339, Db};
+use wayfare_chassis::db::{is_retryable, now_ms, rfc3339, Db, Dialect};
 use wayfare_chassis::error::is_unique_violation;
 use wayfare_chassis::ApiError;
 use wayfare_flight_api::{
@@ -242,6 +242,7 @@ async fn try_hold(
         }
         Err(err) => return Err(err),
     }
+    lock_flights(&mut tx, db, segments.iter().map(|s| s.flight_id.as_str())).await?;
     for segment in segments {
         for seat in &segment.seats {
             let surcharge = surcharge_for(seat, request.fare_family);
@@ -263,13 +264,17 @@ async fn try_hold(
             }
         }
         if segment.auto > 0 {
-            let mut taken: HashSet<String> =
-                sqlx::query_scalar("SELECT seat FROM seat_holds WHERE flight_id = ?")
-                    .bind(&segment.flight_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect();
+            // A locking read on MySQL: the latest committed seats, not the snapshot.
+            let sql = match db.dialect {
+                Dialect::MySql => "SELECT seat FROM seat_holds WHERE flight_id = ? FOR UPDATE",
+                Dialect::Sqlite => "SELECT seat FROM seat_holds WHERE flight_id = ?",
+            };
+            let mut taken: HashSet<String> = sqlx::query_scalar(sql)
+                .bind(&segment.flight_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
             taken.extend(segment.seats.iter().map(|s| s.designator.clone()));
             let offset = rand::thread_rng().gen_range(0..1000);
             let Some(picked) = aircraft::auto_assign(
@@ -305,6 +310,31 @@ async fn try_hold(
     tx.commit().await?;
     // Held: the next round reads the hold back, exactly as a duplicate request would.
     Ok(Attempt::Again)
+}
+
+/// On MySQL, queues the transactions that hold seats on one flight behind its row (in id
+/// order, so multi-segment holds cannot deadlock), so that auto-assignment reads the seats
+/// taken by the previous holder instead of racing it and retrying. The primary key of
+/// `seat_holds` still decides; this only spares the losers their retries. (SQLite runs one
+/// writer at a time already.)
+async fn lock_flights<'a>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    db: &Db,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<(), sqlx::Error> {
+    if db.dialect != Dialect::MySql {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        sqlx::query("SELECT id FROM flights WHERE id = ? FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// False when the seat is held or sold already (the primary key refused it).
@@ -435,6 +465,7 @@ async fn try_change(
 ) -> Result<Result<HoldOutcome, ApiError>, sqlx::Error> {
     let now = now_ms();
     let (_guard, mut tx) = db.begin_write().await?;
+    lock_flights(&mut tx, db, std::iter::once(request.flight_id.as_str())).await?;
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM seat_hold_sets WHERE booking_id = ?")
             .bind(booking_id)
