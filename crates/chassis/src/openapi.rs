@@ -72,6 +72,7 @@ impl utoipa::Modify for CommonResponses {
                 }
                 if has_body {
                     add("413", "The body is too large");
+                    add("415", "The body is not JSON");
                 }
                 if secured {
                     add("401", "A valid bearer token is required");

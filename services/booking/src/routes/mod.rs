@@ -574,7 +574,7 @@ async fn owned(state: &BookingState, user_id: &str, id: &str) -> Result<Booking,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user.sub, booking_id = %id))]
-#[utoipa::path(post, path = "/api/bookings/{id}/confirm", tag = "bookings", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = String, Header, description = "Required")), request_body = ConfirmBooking, responses((status = 200, description = "Confirmed and ticketed", body = BookingView), (status = 202, description = "payment_pending: payment did not answer; settled later", body = BookingView), (status = 402, description = "Declined: still held, retry with another card", body = Problem, content_type = "application/problem+json"), (status = 409, description = "hold_expired (nothing charged), booking_cancelled", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/bookings/{id}/confirm", tag = "bookings", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = String, Header, description = "Required")), request_body = ConfirmBooking, responses((status = 200, description = "Confirmed and ticketed", body = BookingView), (status = 202, description = "payment_pending: payment did not answer; settled later", body = BookingView), (status = 402, description = "Declined: still held, retry with another card", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such booking of the caller's", body = Problem, content_type = "application/problem+json"), (status = 409, description = "hold_expired (nothing charged), booking_cancelled", body = Problem, content_type = "application/problem+json")))]
 async fn confirm(
     State(state): State<BookingState>,
     AuthUser(user): AuthUser,
@@ -791,7 +791,7 @@ pub struct ChangeSeats {
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user.sub, booking_id = %id))]
-#[utoipa::path(put, path = "/api/bookings/{id}/seats", tag = "bookings", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), request_body = ChangeSeats, responses((status = 200, description = "Seats changed; a dearer seat's difference is charged on confirmed bookings", body = BookingView), (status = 409, description = "seat_unavailable (names the seat), or the booking cannot change", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(put, path = "/api/bookings/{id}/seats", tag = "bookings", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), request_body = ChangeSeats, responses((status = 200, description = "Seats changed; a dearer seat's difference is charged on confirmed bookings", body = BookingView), (status = 404, description = "No such booking of the caller's", body = Problem, content_type = "application/problem+json"), (status = 409, description = "seat_unavailable (names the seat), or the booking cannot change", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json")))]
 async fn change_seats(
     State(state): State<BookingState>,
     AuthUser(user): AuthUser,
