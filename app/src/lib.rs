@@ -26,6 +26,8 @@ pub static MODULES: &[&Module] = &[
     &wayfare_auth::MODULE,
     &wayfare_catalog::MODULE,
     &wayfare_payment::MODULE,
+    &wayfare_flight::MODULE,
+    &wayfare_booking::MODULE,
     &wayfare_order::MODULE,
     &wayfare_gateway::MODULE,
 ];

@@ -38,13 +38,17 @@ enum Command {
     Serve(Common),
     /// Apply the chosen services' database migrations and exit.
     Migrate(Common),
-    /// Load demo data, or a large synthetic catalog with --products N.
+    /// Load demo data, or a large synthetic catalog with --products N, or a large synthetic
+    /// flight schedule with --flights N.
     Seed {
         #[command(flatten)]
         common: Common,
         /// How many synthetic products to add.
         #[arg(long)]
         products: Option<u64>,
+        /// How many synthetic flights to add.
+        #[arg(long)]
+        flights: Option<u64>,
     },
     /// Print a new Ed25519 signing key (PKCS#8 PEM) for WAYFARE_JWT_SIGNING_KEY.
     Keygen,
@@ -244,6 +248,11 @@ fn main() -> ExitCode {
         match command {
             Command::Serve(_) => serve(settings).await,
             Command::Migrate(_) => migrate(settings).await,
+            Command::Seed {
+                products: None,
+                flights: Some(flights),
+                ..
+            } => seed_flights(settings, flights).await,
             Command::Seed { products, .. } => seed(settings, products).await,
             Command::Keygen | Command::Modules | Command::Load(_) => Ok(()),
         }
@@ -299,6 +308,37 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
             migrations.last().map_or(0, |m| m.version)
         );
     }
+    Ok(())
+}
+
+/// `wayfare seed --flights N`: a large synthetic schedule between the demo airports, with a
+/// progress bar.
+async fn seed_flights(settings: Settings, count: u64) -> anyhow::Result<()> {
+    let name = wayfare_flight::NAME;
+    let db = wayfare_chassis::db::Db::connect(
+        name,
+        &settings.database_url_for(name),
+        Duration::from_secs(60),
+    )
+    .await?;
+    db.migrate(wayfare_flight::migrations::MIGRATIONS).await?;
+    let bar = indicatif::ProgressBar::new(count);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} flights ({per_sec}, eta {eta})",
+        )
+        .expect("static template"),
+    );
+    let started = std::time::Instant::now();
+    let done = wayfare_flight::seed::seed_synthetic(&db, count, |n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {done} flights in {secs:.1} s ({:.0} flights/s)",
+        done as f64 / secs.max(0.001)
+    );
     Ok(())
 }
 

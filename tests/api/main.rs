@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod flights;
 mod gateway;
 mod hardening;
 mod helpers;

@@ -65,7 +65,14 @@ async fn crash_and_recover(point: &str) -> (Value, i64, i64, Value) {
         dir.path(),
         &db,
         &namespace,
-        &[("WAYFARE_FAULT_INJECT", point)],
+        // A short reconcile interval here too: the reconciler's lease lives three intervals, and
+        // the dead process's lease must not outlast the restarted one's deadline. (The long
+        // `after` keeps this process's reconciler off the order before it crashes.)
+        &[
+            ("WAYFARE_FAULT_INJECT", point),
+            ("WAYFARE_RECONCILE_INTERVAL_MS", "200"),
+            ("WAYFARE_RECONCILE_AFTER_MS", "600000"),
+        ],
     );
     let page: Value = http
         .get(format!("{}/api/catalog/products?limit=1", first.base))

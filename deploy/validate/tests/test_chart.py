@@ -6,7 +6,7 @@ import re
 import pytest
 
 ALL = ["gateway", "auth", "catalog", "order", "payment", "flight", "booking", "admin"]
-DEFAULT_ENABLED = {"gateway", "auth", "catalog", "order", "payment"}
+DEFAULT_ENABLED = {"gateway", "auth", "catalog", "order", "payment", "flight", "booking"}
 WITH_DATABASE = set(ALL) - {"gateway"}
 
 # ARCHITECTURE.md §1, written out once, independently of the chart: caller -> callees.
@@ -87,7 +87,7 @@ def services_selected(selector: dict, docs) -> set[str]:
 
 # --------------------------------------------------------------------------- which services render
 
-def test_default_enables_the_five_existing_services(rendered):
+def test_default_enables_the_seven_built_services(rendered):
     assert enabled(rendered["default"]) == DEFAULT_ENABLED
     assert enabled(rendered["prod"]) == DEFAULT_ENABLED
 

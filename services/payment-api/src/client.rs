@@ -38,6 +38,18 @@ pub trait Payments: Send + Sync {
         key: &'a str,
         payment_id: &'a str,
     ) -> BoxFuture<'a, Result<RefundView, ClientError>>;
+
+    /// Refunds `amount` of a payment (minor units); the payment is refunded once either way.
+    /// The default refunds in full: implementations that can refund part override it.
+    fn refund_part<'a>(
+        &'a self,
+        key: &'a str,
+        payment_id: &'a str,
+        amount: i64,
+    ) -> BoxFuture<'a, Result<RefundView, ClientError>> {
+        let _ = amount;
+        self.refund(key, payment_id)
+    }
 }
 
 #[derive(Clone)]
@@ -113,8 +125,19 @@ impl PaymentClient {
 
     /// Refunds a payment in full; repeating with the same key is harmless.
     pub async fn refund(&self, key: &str, payment_id: &str) -> Result<RefundView, ClientError> {
+        self.refund_amount(key, payment_id, None).await
+    }
+
+    /// Refunds `amount` of a payment (all of it when `None`); a payment is refunded once.
+    pub async fn refund_amount(
+        &self,
+        key: &str,
+        payment_id: &str,
+        amount: Option<i64>,
+    ) -> Result<RefundView, ClientError> {
         let body = RefundRequest {
             payment_id: payment_id.to_string(),
+            amount,
         };
         let mut outbound = Outbound::json(Method::POST, "/internal/refunds", &body);
         outbound
@@ -151,6 +174,20 @@ impl Payments for PaymentClient {
         payment_id: &'a str,
     ) -> BoxFuture<'a, Result<RefundView, ClientError>> {
         Box::pin(PaymentClient::refund(self, key, payment_id))
+    }
+
+    fn refund_part<'a>(
+        &'a self,
+        key: &'a str,
+        payment_id: &'a str,
+        amount: i64,
+    ) -> BoxFuture<'a, Result<RefundView, ClientError>> {
+        Box::pin(PaymentClient::refund_amount(
+            self,
+            key,
+            payment_id,
+            Some(amount),
+        ))
     }
 }
 

@@ -63,11 +63,14 @@ pub struct ChargeRequest {
     pub payment_method: String,
 }
 
-/// The body of `POST /internal/refunds`: a full refund of a succeeded payment.
+/// The body of `POST /internal/refunds`: a refund of a succeeded payment, in full unless
+/// `amount` says how much (a payment is refunded at most once either way).
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     pub payment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]

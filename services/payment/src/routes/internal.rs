@@ -197,6 +197,18 @@ async fn refund(
     let payment = store::find_by_id(&state.db, &body.payment_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no payment {}", body.payment_id)))?;
+    // A partial refund (booking's fare rules) gives back part of the payment; either way a
+    // payment is refunded at most once.
+    let amount = match body.amount {
+        None => payment.amount,
+        Some(a) if a > 0 && a <= payment.amount => a,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "amount",
+                "must be positive and at most the payment's amount",
+            ))
+        }
+    };
     match payment.status {
         PaymentStatus::Succeeded => {}
         PaymentStatus::Refunded => return Err(ApiError::from(PaymentError::AlreadyRefunded)),
@@ -212,7 +224,7 @@ async fn refund(
     let reference = payment.provider_ref.clone().unwrap_or_default();
     let answer = tokio::time::timeout(
         state.config.provider_timeout,
-        state.provider.refund(&reference, payment.amount),
+        state.provider.refund(&reference, amount),
     )
     .await;
     let provider_ref = match answer {
@@ -228,7 +240,7 @@ async fn refund(
             ))
         }
     };
-    match store::record_refund(&state.db, &payment, &key, &provider_ref).await? {
+    match store::record_refund(&state.db, &payment, &key, &provider_ref, amount).await? {
         Some(refund) => {
             metrics::counter!("payment_refunds_total").increment(1);
             metrics::counter!("payment_refunded_minor_units_total", "currency" => payment.currency.clone())

@@ -259,6 +259,7 @@ pub async fn record_refund(
     payment: &Payment,
     key: &str,
     provider_ref: &str,
+    amount: i64,
 ) -> Result<Option<Refund>, PaymentError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let now = now_ms();
@@ -275,7 +276,7 @@ pub async fn record_refund(
         id: uuid::Uuid::now_v7().to_string(),
         idempotency_key: key.to_string(),
         payment_id: payment.id.clone(),
-        amount: payment.amount,
+        amount,
     };
     sqlx::query("INSERT INTO refunds (id, idempotency_key, payment_id, amount, provider_ref, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(&refund.id)

@@ -1,0 +1,1 @@
+CREATE INDEX flights_route ON flights (origin, destination, departure_at);
