@@ -44,6 +44,11 @@ pub fn router(state: GatewayState, web: WebSettings) -> Router {
         .route("/openapi.json", axum::routing::get(merged_openapi))
         .route("/internal", any(not_routed))
         .route("/internal/{*rest}", any(not_routed))
+        // Operational endpoints live on the operational port only; here they are a 404, not
+        // the web app's page.
+        .route("/metrics", any(not_routed))
+        .route("/healthz", any(not_routed))
+        .route("/readyz", any(not_routed))
         .with_state(state);
     let site = match web.web_dir {
         Some(dir) => {
