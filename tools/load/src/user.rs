@@ -52,6 +52,20 @@ impl Catalogue {
             .collect();
         words.sort();
         words.dedup();
+        // Keep the words the search accepts (it may drop stop words such as "and").
+        let mut accepted = Vec::new();
+        for word in words.into_iter().take(40) {
+            let ok = http
+                .get(format!("{base}/api/catalog/products?q={word}&limit=1"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            if ok {
+                accepted.push(word);
+            }
+        }
+        let words = accepted;
         let hot_product = items
             .iter()
             .max_by_key(|p| p["stock"].as_i64().unwrap_or(0))
