@@ -697,11 +697,11 @@ def flights() -> Board:
     b.row("Funnel")
     b.panel("Flight searches/s", "sum(rate(flight_searches_total[5m]))", unit="reqps", requires=req)
     b.panel("Seat holds by result (per minute)", "sum by (result) (rate(flight_seat_holds_total[5m])) * 60", legend="{{result}}", requires=req)
-    b.panel("Bookings by status (per minute)", "sum by (status) (rate(booking_bookings_total[5m])) * 60", legend="{{status}}", requires=req)
+    b.panel("Bookings by status (per minute)", "sum by (status) (rate(bookings_total[5m])) * 60", legend="{{status}}", requires=req)
     b.row("Inventory")
     b.panel("Load factor (seats sold / seats offered)", "sum(flight_seats_sold) / sum(flight_seats_offered)", unit="percentunit", requires=req)
     b.panel("Seat holds expired unpaid (per minute)", "sum(rate(flight_seat_holds_expired_total[5m])) * 60", requires=req)
-    b.panel("Hold-to-booking ratio (30m)", 'sum(rate(booking_bookings_total{status="confirmed"}[30m])) / sum(rate(flight_seat_holds_total{result="held"}[30m]))',
+    b.panel("Hold-to-booking ratio (30m)", 'sum(rate(bookings_total{status="confirmed"}[30m])) / sum(rate(flight_seat_holds_total{result="held"}[30m]))',
             unit="percentunit", requires=req)
     return b
 

@@ -321,3 +321,18 @@ async fn no_listing_query_sorts_the_whole_table() {
         }
     }
 }
+
+/// The load-factor job reads the next 48 hours' flights on either backend (the flights
+/// dashboard's load factor rests on it).
+#[tokio::test]
+async fn the_flight_load_factor_job_runs_on_both_backends() {
+    let (db, _guard, _dir) = database("flight").await;
+    db.migrate(wayfare_flight::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    wayfare_flight::seed::seed_demo(&db, 3).await.unwrap();
+    let flights = wayfare_flight::domain::jobs::publish_load_factor(&db)
+        .await
+        .unwrap();
+    assert!(flights > 0, "demo flights depart within 48 hours");
+}

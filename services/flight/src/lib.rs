@@ -59,6 +59,21 @@ const METRICS: &[MetricHelp] = &[
         help: "Flights cancelled by an admin.",
     },
     MetricHelp {
+        name: "flight_searches_total",
+        kind: MetricKind::Counter,
+        help: "Flight searches answered.",
+    },
+    MetricHelp {
+        name: "flight_seats_offered",
+        kind: MetricKind::Gauge,
+        help: "Seats on flights departing in the next 48 hours (not cancelled).",
+    },
+    MetricHelp {
+        name: "flight_seats_sold",
+        kind: MetricKind::Gauge,
+        help: "Seats sold on flights departing in the next 48 hours (not cancelled).",
+    },
+    MetricHelp {
         name: "flight_search_seconds",
         kind: MetricKind::Histogram,
         help: "Time to answer a flight search, seconds.",
@@ -92,11 +107,20 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         async move { domain::jobs::return_expired_holds(&db).await }
     })
     .singleton(db.clone());
+    let load_db = db.clone();
+    let load_factor = Worker::periodic(
+        "flight-load-factor",
+        std::time::Duration::from_secs(30),
+        move || {
+            let db = load_db.clone();
+            async move { domain::jobs::publish_load_factor(&db).await }
+        },
+    );
     Ok(BuiltService {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
-        workers: vec![sweeper],
+        workers: vec![sweeper, load_factor],
     })
 }
 

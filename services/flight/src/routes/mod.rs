@@ -353,6 +353,7 @@ async fn search(
         None => None,
     };
     metrics::histogram!("flight_search_seconds").record(started.elapsed().as_secs_f64());
+    metrics::counter!("flight_searches_total").increment(1);
     Ok(Json(SearchResults {
         items,
         return_items,
