@@ -36,6 +36,66 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A page of a list ordered newest first by `(created_at, id)`: the requested size (1–100,
+/// default 20) and where the previous page ended. Its cursor is opaque to clients.
+#[derive(Debug, Clone)]
+pub struct NewestFirst {
+    pub limit: u32,
+    /// `(created_at, id)` of the last item of the previous page.
+    pub after: Option<(i64, String)>,
+}
+
+impl NewestFirst {
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        use base64::Engine;
+        let limit = limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::validation("limit", "must be between 1 and 100"));
+        }
+        let after = cursor
+            .map(|raw| {
+                let bad = || ApiError::BadRequest("invalid cursor".into());
+                let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(raw)
+                    .map_err(|_| bad())?;
+                let text = String::from_utf8(bytes).map_err(|_| bad())?;
+                let (created, id) = text.split_once(':').ok_or_else(bad)?;
+                Ok::<_, ApiError>((created.parse().map_err(|_| bad())?, id.to_string()))
+            })
+            .transpose()?;
+        Ok(Self { limit, after })
+    }
+
+    /// How many rows to fetch: one more than a page, to know whether another follows.
+    pub fn fetch(&self) -> u32 {
+        self.limit + 1
+    }
+
+    /// The page of `rows` (fetched with [`NewestFirst::fetch`]) and the next page's cursor;
+    /// `key` gives a row's `(created_at, id)`.
+    pub fn page<T, V>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> (i64, &str),
+        view: impl Fn(&T) -> V,
+    ) -> Page<V> {
+        use base64::Engine;
+        let next_cursor = if rows.len() > self.limit as usize {
+            rows.truncate(self.limit as usize);
+            rows.last().map(|row| {
+                let (created, id) = key(row);
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{created}:{id}"))
+            })
+        } else {
+            None
+        };
+        Page {
+            items: rows.iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
 /// What the supervisor hands every service when building it.
 #[derive(Clone)]
 pub struct ServiceContext {

@@ -11,8 +11,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use wayfare_chassis::cache::Cache;
@@ -20,7 +18,7 @@ use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::{Problem, PROBLEM_JSON};
 use wayfare_chassis::identity::{AuthUser, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
-use wayfare_chassis::{ApiError, Json, Page};
+use wayfare_chassis::{ApiError, Json, NewestFirst, Page};
 use wayfare_flight_api::{Cabin, FareFamily, FlightStatus, HoldRequest, HoldResult, HoldSegment};
 
 use crate::domain::saga::{self, Saga};
@@ -691,32 +689,14 @@ async fn list(
     AuthUser(user): AuthUser,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<BookingView>>, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 100"));
-    }
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut bookings = store::list_for_user(&state.db, &user.sub, after, limit + 1).await?;
-    let next = if bookings.len() > limit as usize {
-        bookings.truncate(limit as usize);
-        bookings
-            .last()
-            .map(|b| URL_SAFE_NO_PAD.encode(format!("{}:{}", b.created_at, b.id)))
-    } else {
-        None
-    };
-    Ok(Json(Page {
-        items: bookings.iter().map(Booking::view).collect(),
-        next_cursor: next,
-    }))
-}
-
-fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
-    let bad = || ApiError::BadRequest("invalid cursor".into());
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (created, id) = text.split_once(':').ok_or_else(bad)?;
-    Ok((created.parse().map_err(|_| bad())?, id.to_string()))
+    let page = NewestFirst::parse(params.limit, params.cursor.as_deref())?;
+    let bookings =
+        store::list_for_user(&state.db, &user.sub, page.after.clone(), page.fetch()).await?;
+    Ok(Json(page.page(
+        bookings,
+        |b| (b.created_at, b.id.as_str()),
+        Booking::view,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/bookings/{id}", tag = "bookings", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, description = "The booking", body = BookingView), (status = 404, description = "No such booking of the caller's", body = Problem, content_type = "application/problem+json")))]

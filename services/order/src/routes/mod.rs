@@ -9,8 +9,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use wayfare_chassis::db::{now_ms, Db};
@@ -18,7 +16,7 @@ use wayfare_chassis::error::Problem;
 use wayfare_chassis::identity::{AuthUser, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::worker::poll_until;
-use wayfare_chassis::{ApiError, Json, Page};
+use wayfare_chassis::{ApiError, Json, NewestFirst, Page};
 
 use crate::domain::cart::{Cart, CartStore};
 use crate::domain::saga::Saga;
@@ -482,32 +480,14 @@ async fn list_orders(
     AuthUser(user): AuthUser,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<OrderView>>, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 100"));
-    }
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut orders = store::list_for_user(&state.db, &user.sub, after, limit + 1).await?;
-    let next = if orders.len() > limit as usize {
-        orders.truncate(limit as usize);
-        orders
-            .last()
-            .map(|o| URL_SAFE_NO_PAD.encode(format!("{}:{}", o.created_at, o.id)))
-    } else {
-        None
-    };
-    Ok(Json(Page {
-        items: orders.iter().map(OrderView::from).collect(),
-        next_cursor: next,
-    }))
-}
-
-fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
-    let bad = || ApiError::BadRequest("invalid cursor".into());
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (created, id) = text.split_once(':').ok_or_else(bad)?;
-    Ok((created.parse().map_err(|_| bad())?, id.to_string()))
+    let page = NewestFirst::parse(params.limit, params.cursor.as_deref())?;
+    let orders =
+        store::list_for_user(&state.db, &user.sub, page.after.clone(), page.fetch()).await?;
+    Ok(Json(page.page(
+        orders,
+        |o| (o.created_at, o.id.as_str()),
+        |o| OrderView::from(o),
+    )))
 }
 
 async fn owned_order(state: &OrderState, user_id: &str, id: &str) -> Result<Order, ApiError> {
