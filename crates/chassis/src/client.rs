@@ -550,11 +550,6 @@ impl CircuitBreaker {
         })
     }
 
-    /// Shorthand for tests and callers that do not track outcomes.
-    pub fn allow(&self) -> bool {
-        self.try_acquire().map(Permit::forget).is_some()
-    }
-
     fn on_success(&self, trial: Option<u64>) {
         let mut state = self.lock();
         match (*state, trial) {

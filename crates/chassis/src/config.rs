@@ -277,18 +277,9 @@ impl Origins {
 }
 
 impl Settings {
-    /// Loads defaults < file (`config_file`, else `WAYFARE_CONFIG`) < process environment <
-    /// flags for the services in `modules`, then validates everything.
-    pub fn load(
-        modules: &[ServiceSettings<'_>],
-        config_file: Option<&Path>,
-        overrides: &Overrides,
-    ) -> Result<Self, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars().collect();
-        Self::load_from(modules, config_file, &env, overrides)
-    }
-
-    /// Like [`Settings::load`] with an explicit environment (used by tests).
+    /// Loads defaults < file (`config_file`, else `WAYFARE_CONFIG`) < `env` < flags for the
+    /// services in `modules`, then validates everything (the registry adds its
+    /// cross-checks: `module::Registry::load_settings`).
     pub fn load_from(
         modules: &[ServiceSettings<'_>],
         config_file: Option<&Path>,
