@@ -29,6 +29,7 @@ pub static MODULES: &[&Module] = &[
     &wayfare_flight::MODULE,
     &wayfare_booking::MODULE,
     &wayfare_order::MODULE,
+    &wayfare_admin::MODULE,
     &wayfare_gateway::MODULE,
 ];
 

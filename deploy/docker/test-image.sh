@@ -19,10 +19,15 @@
 #                 CA certificates, tzdata, /etc/passwd with nonroot (65532); no shell, no apt;
 #   3. `cargo vendor`s the workspace's dependencies on the host (containers build with no network)
 #      into a side directory that is sent with the build context (never into the work tree);
-#   4. builds deploy/docker/Dockerfile with DOCKER_BUILDKIT=0, base images as build args;
+#      builds the web app on the host when the workspace has one (web/: `npm ci` if it has no
+#      node_modules yet, `npm run build` -> web/dist, which the Dockerfile copies), as the release
+#      workflow does before its image build;
+#   4. builds deploy/docker/Dockerfile with DOCKER_BUILDKIT=0, base images as build args
+#      (WEB_REQUIRED=true when there is a web app);
 #   5. runs it read-only, non-root, all capabilities dropped, with a tmpfs on /tmp, and checks
 #      /healthz, /readyz, /metrics → 200 on the ops port (not /metrics on the public one) and
-#      GET /api/catalog/products?limit=1 → 200 JSON; checks the image has
+#      GET /api/catalog/products?limit=1 → 200 JSON; with a web app, that `/`, a client-side
+#      route and an asset are web/dist's files (WAYFARE_WEB_DIR); checks the image has
 #      no shell and runs as a non-root user.
 set -euo pipefail
 
@@ -59,6 +64,7 @@ need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v curl >/dev/null || need_pkgs+=(curl)
+if [ -f "$context/web/package.json" ]; then command -v npm >/dev/null || need_pkgs+=(nodejs npm); fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq
@@ -175,6 +181,19 @@ fi
 mkdir -p "$extra/.wayfare-build"
 cp "$here/Dockerfile" "$extra/.wayfare-build/Dockerfile"
 
+# The web app, built on the host (the build container has no network for npm).
+web_dist=""
+if [ -f "$context/web/package.json" ]; then
+  log "building the web app (web/: npm run build; log $cache/web-build.log)"
+  if ! (cd "$context/web" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+        && npm run build) >"$cache/web-build.log" 2>&1; then
+    tail -30 "$cache/web-build.log" >&2
+    die "the web app did not build (full log: $cache/web-build.log)"
+  fi
+  [ -f "$context/web/dist/index.html" ] || die "web/dist/index.html missing after npm run build"
+  web_dist="$context/web/dist"
+fi
+
 # ---------------------------------------------------------------- 4. build
 excludes=()
 while read -r pat; do
@@ -191,6 +210,7 @@ start=$(date +%s)
 if ! tar --no-wildcards-match-slash -C "$context" "${excludes[@]}" -cf - . -C "$extra" ./.wayfare-build \
     | docker build --network none -f .wayfare-build/Dockerfile \
         --build-arg "BUILDER_IMAGE=$builder_base" --build-arg "RUNTIME_IMAGE=$runtime_base" \
+        --build-arg "WEB_REQUIRED=$([ -n "$web_dist" ] && echo true || echo false)" \
         -t "$image" - >"$build_log" 2>&1; then
   tail -40 "$build_log" >&2
   die "docker build failed (full log: $build_log)"
@@ -238,5 +258,22 @@ code="$(curl -s -o "$body" -w '%{http_code}' "$base/api/catalog/products?limit=1
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, dict) and "items" in d, d' "$body" \
   || die "GET /api/catalog/products?limit=1 did not return a JSON list envelope: $(head -c 300 "$body")"
 log "GET /api/catalog/products?limit=1 200 JSON"
+
+if [ -n "$web_dist" ]; then
+  # The gateway serves web/dist from WAYFARE_WEB_DIR: `/` and client-side routes are its
+  # index.html, assets are the built files, byte for byte.
+  page="$cache/web-page.html"
+  for path in / /flights/search; do
+    code="$(curl -s -o "$page" -w '%{http_code}' "$base$path")"
+    [ "$code" = 200 ] || die "GET $path answered $code"
+    cmp -s "$page" "$web_dist/index.html" || die "GET $path is not web/dist/index.html: $(head -c 200 "$page")"
+  done
+  asset="$(cd "$web_dist" && find assets -type f -name '*.js' 2>/dev/null | head -1)"
+  if [ -n "$asset" ]; then
+    code="$(curl -s -o "$page" -w '%{http_code}' "$base/$asset")"
+    if [ "$code" != 200 ] || ! cmp -s "$page" "$web_dist/$asset"; then die "GET /$asset answered $code or another body"; fi
+  fi
+  log "the web app is served from the image (/, a client route${asset:+, /$asset})"
+fi
 
 log "OK: $image builds, runs read-only as non-root and serves"

@@ -205,6 +205,7 @@ def test_envs_cover_every_service():
     "mysql_address", "redis_primary_endpoint", "thanos_bucket", "loki_bucket", "web_bucket",
     "cloudfront_distribution_id", "cluster_name", "helm_values", "chart_values_yaml", "argocd_patch_yaml",
     "database_subnet_cidrs", "ingress_nlb_security_group_id", "api_origin_domain",
+    "web_deploy_role_arn", "web_bucket_parameter", "web_distribution_parameter",
 ])
 def test_envs_output_what_the_helm_values_need(output):
     for env in ["dev", "prod"]:

@@ -311,3 +311,145 @@ async fn admin_is_bootstrapped_and_jwks_is_published() {
     assert_eq!(key["alg"], "EdDSA");
     assert!(key.get("d").is_none(), "no private part");
 }
+
+/// The `Set-Cookie` values of a reply, as `name -> full line`.
+fn set_cookies(reply: &crate::helpers::Reply) -> std::collections::HashMap<String, String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|line| {
+            let name = line.split('=').next()?.to_string();
+            Some((name, line.to_string()))
+        })
+        .collect()
+}
+
+fn cookie_value(line: &str) -> String {
+    line.split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_web_session_keeps_its_refresh_token_in_an_httponly_cookie_guarded_against_csrf() {
+    let app = spawn_app().await;
+    app.customer().await; // warm up: some other account exists
+    let email = format!("web-{}@example.com", uuid::Uuid::new_v4().simple());
+    assert_eq!(app.signup(&email, "a-good-password").await.status, 201);
+    let login = app
+        .post(
+            "/api/auth/login",
+            &json!({"email": email, "password": "a-good-password", "session": "cookie"}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert!(login.body.get("refresh_token").is_none(), "{}", login.body);
+    assert!(login.body["access_token"].is_string());
+    let cookies = set_cookies(&login);
+    let refresh_line = &cookies["wayfare_refresh"];
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/api/auth"] {
+        assert!(refresh_line.contains(part), "{refresh_line} lacks {part}");
+    }
+    let csrf_line = &cookies["wayfare_csrf"];
+    assert!(!csrf_line.contains("HttpOnly") && csrf_line.contains("SameSite=Strict"));
+    let refresh = cookie_value(refresh_line);
+    let csrf = cookie_value(csrf_line);
+    let jar = format!("wayfare_refresh={refresh}; wayfare_csrf={csrf}");
+
+    let post = |headers: Vec<(&'static str, String)>, path: &'static str| {
+        let mut req = app.http.post(app.url(path)).json(&json!({}));
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        req
+    };
+    // A cross-site form post carries the cookies but cannot read the CSRF cookie to echo it.
+    let forged = post(vec![("cookie", jar.clone())], "/api/auth/refresh")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let forged_body: serde_json::Value = forged.json().await.unwrap();
+    assert_eq!(forged_body["code"], "csrf_failed");
+    let wrong = post(
+        vec![("cookie", jar.clone()), ("x-csrf-token", "guess".into())],
+        "/api/auth/refresh",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 403);
+
+    // The page echoes the cookie: a new access token, the refresh cookie rotated.
+    let rotated = post(
+        vec![("cookie", jar.clone()), ("x-csrf-token", csrf.clone())],
+        "/api/auth/refresh",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(rotated.status(), 200);
+    let rotated_cookies: Vec<String> = rotated
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let body: serde_json::Value = rotated.json().await.unwrap();
+    assert!(body["access_token"].is_string() && body.get("refresh_token").is_none());
+    let new_refresh = rotated_cookies
+        .iter()
+        .find(|l| l.starts_with("wayfare_refresh="))
+        .map(|l| cookie_value(l))
+        .expect("rotated refresh cookie");
+    let new_csrf = rotated_cookies
+        .iter()
+        .find(|l| l.starts_with("wayfare_csrf="))
+        .map(|l| cookie_value(l))
+        .expect("rotated csrf cookie");
+    assert_ne!(new_refresh, refresh);
+    let me = app.get("/api/auth/me", body["access_token"].as_str()).await;
+    assert_eq!(me.status, 200);
+
+    // Logout needs the header too, ends the session and clears both cookies.
+    let new_jar = format!("wayfare_refresh={new_refresh}; wayfare_csrf={new_csrf}");
+    let forged_logout = post(vec![("cookie", new_jar.clone())], "/api/auth/logout")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_logout.status(), 403);
+    let logout = post(
+        vec![
+            ("cookie", new_jar.clone()),
+            ("x-csrf-token", new_csrf.clone()),
+        ],
+        "/api/auth/logout",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(logout.status(), 204);
+    let cleared: Vec<String> = logout
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
+    assert!(cleared.iter().all(|l| l.contains("Max-Age=0")));
+    let after = post(
+        vec![("cookie", new_jar), ("x-csrf-token", new_csrf)],
+        "/api/auth/refresh",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(after.status(), 401);
+}

@@ -616,6 +616,11 @@ async fn an_admin_email_a_customer_registered_first_is_never_promoted() {
         data_dir.display().to_string(),
     );
     env.insert("WAYFARE_TARGET".to_string(), "auth".to_string());
+    // auth alone answers admin's internal calls across processes, so it needs the shared key.
+    env.insert(
+        "WAYFARE_SERVICE_KEY".to_string(),
+        "hardening-test-service-key-0123456789".to_string(),
+    );
     env.insert(
         "WAYFARE_ADMIN_EMAIL".to_string(),
         "boss@example.com".to_string(),

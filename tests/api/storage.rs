@@ -239,7 +239,9 @@ async fn only_duplicate_keys_count_as_unique_violations() {
 /// No listing order may make the database sort the whole table (the `newest` and
 /// `price_desc` listings did on MySQL: 503 after 10 s at a million products). Each listing
 /// query, with and without a category and with a cursor, is EXPLAINed on the backend under
-/// test over a few thousand products.
+/// test over a few thousand products; so is each search's full-text statement, which must be
+/// driven by the full-text index (it sorts only the matches; searches with many matches read
+/// the listing statements above in order instead).
 #[tokio::test]
 async fn no_listing_query_sorts_the_whole_table() {
     use wayfare_catalog::domain::{Cursor, CursorKey, ListQuery, Sort};
@@ -261,63 +263,215 @@ async fn no_listing_query_sorts_the_whole_table() {
     for sort in [Sort::Name, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest] {
         for category in [None, Some("books".to_string())] {
             for after in [None, Some(())] {
-                let query = ListQuery {
-                    words: Vec::new(),
-                    category: category.clone(),
-                    sort,
-                    limit: 20,
-                    after: after.map(|_| Cursor {
+                for words in [Vec::new(), vec!["vintage".to_string(), "tent".to_string()]] {
+                    let searching = !words.is_empty();
+                    let query = ListQuery {
+                        words,
+                        category: category.clone(),
                         sort,
-                        key: match sort {
-                            Sort::Name => CursorKey::Text("M".into()),
-                            _ => CursorKey::Int(5_000),
-                        },
-                        id: "0".into(),
-                    }),
-                };
-                let (sql, binds) = listing_sql(db.dialect, &query);
-                let explain = match db.dialect {
-                    Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-                    Dialect::MySql => format!("EXPLAIN {sql}"),
-                };
-                let mut q = sqlx::query(&explain);
-                for bind in binds {
-                    q = match bind {
-                        Bind::Int(v) => q.bind(v),
-                        Bind::Text(v) => q.bind(v),
+                        limit: 20,
+                        after: after.map(|_| Cursor {
+                            sort,
+                            key: match sort {
+                                Sort::Name => CursorKey::Text("M".into()),
+                                _ => CursorKey::Int(5_000),
+                            },
+                            id: "0".into(),
+                        }),
                     };
+                    let (sql, binds) = listing_sql(db.dialect, &query);
+                    let explain = match db.dialect {
+                        Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                        Dialect::MySql => format!("EXPLAIN {sql}"),
+                    };
+                    let mut q = sqlx::query(&explain);
+                    for bind in binds {
+                        q = match bind {
+                            Bind::Int(v) => q.bind(v),
+                            Bind::Text(v) => q.bind(v),
+                        };
+                    }
+                    let plan: Vec<String> = q
+                        .fetch_all(&db.pool)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|row| {
+                            use sqlx::Row;
+                            (0..row.len())
+                                .map(|i| {
+                                    row.try_get::<Option<String>, _>(i)
+                                        .ok()
+                                        .flatten()
+                                        .or_else(|| {
+                                            row.try_get::<Option<i64>, _>(i)
+                                                .ok()
+                                                .flatten()
+                                                .map(|v| v.to_string())
+                                        })
+                                        .unwrap_or_default()
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        })
+                        .collect();
+                    let plan = plan.join("\n");
+                    if searching {
+                        // A search's full-text statement sorts its matches (few: common words
+                        // are read in listing order instead, see store::list_products), but
+                        // the full-text index must drive it: products is only looked up by key.
+                        let scans_products = match db.dialect {
+                            Dialect::Sqlite => plan.lines().any(|l| {
+                                l.contains("SCAN products") && !l.contains("products_search")
+                            }),
+                            Dialect::MySql => plan.lines().any(|l| {
+                                l.contains("| products |")
+                                    && (l.contains("| ALL |")
+                                        || l.contains("| index |")
+                                        || l.contains("| range |"))
+                            }),
+                        };
+                        let uses_full_text = match db.dialect {
+                            Dialect::Sqlite => plan.contains("products_search VIRTUAL TABLE"),
+                            Dialect::MySql => plan.contains("fulltext"),
+                        };
+                        assert!(
+                        uses_full_text && !scans_products,
+                        "{sort:?} category={category:?} cursor={}: the search does not start from the full-text index\n{sql}\n{plan}",
+                        after.is_some()
+                    );
+                    } else {
+                        assert!(
+                        !plan.contains("filesort") && !plan.contains("TEMP B-TREE"),
+                        "{sort:?} category={category:?} cursor={}: the database sorts the table\n{sql}\n{plan}",
+                        after.is_some()
+                    );
+                    }
                 }
-                let plan: Vec<String> = q
-                    .fetch_all(&db.pool)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|row| {
-                        use sqlx::Row;
-                        (0..row.len())
-                            .map(|i| {
-                                row.try_get::<Option<String>, _>(i)
-                                    .ok()
-                                    .flatten()
-                                    .or_else(|| {
-                                        row.try_get::<Option<i64>, _>(i)
-                                            .ok()
-                                            .flatten()
-                                            .map(|v| v.to_string())
-                                    })
-                                    .unwrap_or_default()
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    })
-                    .collect();
-                let plan = plan.join("\n");
-                assert!(
-                    !plan.contains("filesort") && !plan.contains("TEMP B-TREE"),
-                    "{sort:?} category={category:?} cursor={}: the database sorts the table\n{sql}\n{plan}",
-                    after.is_some()
-                );
             }
+        }
+    }
+}
+
+/// A search finds the same products, in the same order and across the same pages, whether
+/// the full-text index answers it or the listing is read in order and checked word by word
+/// (how common words are searched at scale), and when a scan gives up half way.
+#[tokio::test]
+async fn searches_answer_alike_by_full_text_or_in_listing_order() {
+    use wayfare_catalog::domain::{ListQuery, Sort};
+    use wayfare_catalog::store::{self, NewProduct, SearchTuning};
+
+    let (db, _guard, _dir) = database("catalog").await;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    wayfare_catalog::seed::seed_synthetic(&db, 600, |_| {})
+        .await
+        .unwrap();
+    // Accents, case and punctuation the indexes fold or split on.
+    for (i, (name, description)) in [
+        ("Crème Brûlée Torch", "Caramelises sugar."),
+        ("TENT-POLE spare", "Aluminium; fits the Rugged tent."),
+        ("Über Kettle", "A kettle, über fast."),
+        ("Notebook 123456", "Dotted pages (tent-shaped stand)."),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store::insert_product(
+            &db,
+            &NewProduct {
+                sku: format!("EDGE-{i}"),
+                name: name.into(),
+                description: description.into(),
+                price: 1_000 + i as i64,
+                currency: "USD".into(),
+                stock: 1,
+                category: "books".into(),
+                active: true,
+                image_url: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let all_pages = |query: ListQuery, tuning: Option<SearchTuning>| {
+        let db = db.clone();
+        async move {
+            let mut query = query;
+            let mut ids = Vec::new();
+            loop {
+                let (page, next) = match tuning {
+                    Some(tuning) => store::list_products_tuned(&db, &query, tuning).await,
+                    None => store::list_products_via_full_text(&db, &query).await,
+                }
+                .unwrap();
+                assert!(page.len() <= query.limit as usize);
+                ids.extend(page.into_iter().map(|p| p.id));
+                match next {
+                    Some(cursor) => query.after = Some(cursor),
+                    None => return ids,
+                }
+            }
+        }
+    };
+    let tunings = [
+        SearchTuning::default(),
+        // Every search by an ordered scan (SQLite's count never says "few")...
+        SearchTuning {
+            few_matches: 0,
+            first_scan_rows: usize::MAX,
+            full_text_try: Duration::from_secs(5),
+            ordered_scan_rows: usize::MAX,
+        },
+        // ...scans that give up early, so the full-text index answers (with its deadline on
+        // MySQL)...
+        SearchTuning {
+            few_matches: 0,
+            first_scan_rows: 40,
+            full_text_try: Duration::from_secs(5),
+            ordered_scan_rows: 40,
+        },
+        // ...and a deadline that may stop it, so the scan goes on, then the index finishes.
+        SearchTuning {
+            few_matches: 0,
+            first_scan_rows: 40,
+            full_text_try: Duration::from_millis(1),
+            ordered_scan_rows: 100,
+        },
+    ];
+    for q in [
+        "catalog",
+        "tent",
+        "vintage tent",
+        "123",
+        "creme brul",
+        "uber",
+        "zzqx",
+    ] {
+        for sort in [Sort::Name, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest] {
+            for category in [None, Some("books")] {
+                let query =
+                    ListQuery::parse(Some(q), category, Some(sort_name(sort)), Some("25"), None)
+                        .unwrap();
+                let expected = all_pages(query.clone(), None).await;
+                if q == "creme brul" || q == "uber" {
+                    assert_eq!(expected.len(), 1, "{q}: accents are folded");
+                }
+                for tuning in tunings {
+                    let got = all_pages(query.clone(), Some(tuning)).await;
+                    assert_eq!(got, expected, "{q} {sort:?} {category:?} {tuning:?}");
+                }
+            }
+        }
+    }
+
+    fn sort_name(sort: Sort) -> &'static str {
+        match sort {
+            Sort::Name => "name",
+            Sort::PriceAsc => "price_asc",
+            Sort::PriceDesc => "price_desc",
+            Sort::Newest => "newest",
         }
     }
 }

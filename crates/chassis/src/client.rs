@@ -205,7 +205,12 @@ impl ServiceClient {
             1
         };
         let url = self.url_for(&req.path)?;
-        let mut headers = req.headers.clone();
+        let Outbound {
+            method,
+            mut headers,
+            body,
+            ..
+        } = req;
         propagate_context(&mut headers);
         if let Some(identity) = &self.identity {
             if let Ok(value) = HeaderValue::from_str(&identity.token_for(self.upstream)) {
@@ -239,12 +244,18 @@ impl ServiceClient {
             if remaining.is_zero() {
                 break;
             }
+            // The last attempt takes the headers; earlier ones (retries) send copies.
+            let attempt_headers = if attempt + 1 == attempts {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
+            };
             let mut builder = self
                 .http
-                .request(req.method.clone(), url.clone())
-                .headers(headers.clone())
+                .request(method.clone(), url.clone())
+                .headers(attempt_headers)
                 .timeout(self.policy.timeout.min(remaining));
-            if let Some(body) = &req.body {
+            if let Some(body) = &body {
                 builder = builder.body(body.clone());
             }
             match builder.send().await {

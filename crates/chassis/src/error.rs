@@ -27,6 +27,10 @@ pub enum ApiError {
     /// 409: conflicts with the current state (duplicate, key reuse, sold out).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 412: the `If-Match` version is not the resource's current one (someone else changed it
+    /// since the client read it); nothing was changed.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// 415: the body is not of a type the endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -81,6 +85,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,6 +105,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } => code,
+            Self::PreconditionFailed(_) => "version_mismatch",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",

@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod etag;
 pub mod health;
 pub mod idempotency;
 pub mod identity;

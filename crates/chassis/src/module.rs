@@ -31,6 +31,10 @@ pub struct Module {
     pub issues_tokens: bool,
     /// Public path prefixes the gateway routes to it (whole segments), e.g. `/api/orders`.
     pub routes: &'static [&'static str],
+    /// The role every one of its public routes needs, if any. The gateway refuses a request
+    /// without it (401 without a token, 403 with another role) before forwarding, and the
+    /// service checks again itself.
+    pub required_role: Option<crate::identity::Role>,
     /// Services allowed to call its `/internal/**` API (checked on every call).
     pub internal_callers: &'static [&'static str],
     /// Its own settings section, if it has one.
@@ -108,6 +112,14 @@ impl Registry {
 
     pub fn get(&self, name: &str) -> Option<&'static Module> {
         self.modules.iter().copied().find(|m| m.name == name)
+    }
+
+    /// The role each module's public routes need, for the modules that set one.
+    pub fn required_roles(&self) -> Vec<(&'static str, crate::identity::Role)> {
+        self.modules
+            .iter()
+            .filter_map(|m| m.required_role.map(|role| (m.name, role)))
+            .collect()
     }
 
     /// Every public path prefix with the module that serves it.

@@ -108,7 +108,11 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// problem+json: a target that is too long (414), headers that are too large (431), and an
 /// HTTP/1.1 request without `Host` (400, RFC 9112 §3.2).
 async fn reject_malformed_requests(req: Request, next: Next) -> Response {
-    let uri_len = req.uri().to_string().len();
+    // The length of the target as written (`uri.to_string()`, without allocating it).
+    let uri = req.uri();
+    let uri_len = uri.scheme_str().map_or(0, |s| s.len() + 3)
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI_BYTES {
         return crate::error::Problem::new(
             StatusCode::URI_TOO_LONG,

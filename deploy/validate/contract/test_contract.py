@@ -556,3 +556,120 @@ def test_the_chart_names_the_ingress_gateway_and_prometheus_the_platform_runs(re
     prom = cluster_render.application(env, "kube-prometheus-stack")
     assert prom["spec"]["destination"]["namespace"] == values["monitoring"]["prometheus"]["namespace"]
     assert values["monitoring"]["prometheus"]["serviceAccount"] == f"{prom['spec']['source']['helm']['releaseName']}-prometheus"
+
+
+# ---------------------------------------------------------------------------------- the registry
+
+# The binary's module registry (app/src/lib.rs, ARCHITECTURE.md §3) is the list of services; the
+# chart, Terraform and the mesh follow it. registry.py reads it from the Rust sources.
+import registry  # noqa: E402
+
+
+def test_the_chart_and_terraform_run_exactly_the_registry_modules(rendered):
+    names = {m.name for m in registry.modules()}
+    assert set(chart_values()["services"]) == names, "chart services != app/src/lib.rs MODULES"
+    assert set(tfmodel.local("dev", "services")) == names, "Terraform local.services != app/src/lib.rs MODULES"
+    for value_set in ["default", "dev", "prod"]:
+        deps = kinds(rendered[value_set], "Deployment")
+        targets = {d["spec"]["template"]["spec"]["containers"][0]["args"][-1] for d in deps}
+        assert targets == names, f"{value_set}: `serve --target` of the Deployments {sorted(targets)} != {sorted(names)}"
+        migrated = {j["metadata"]["name"].removesuffix("-migrate") for j in kinds(rendered[value_set], "Job")
+                    if j["metadata"]["name"].endswith("-migrate")}
+        assert migrated == {m.name for m in registry.modules() if m.has_database}, f"{value_set}: migration Jobs"
+
+
+def test_the_chart_call_graph_is_the_registry_s(rendered):
+    """calls: (WAYFARE_<NAME>_URL, AuthorizationPolicy, NetworkPolicy) = depends_on, the token issuer
+    for a service with public routes, and every routed module for the edge (Registry::check)."""
+    services = chart_values()["services"]
+    for module in registry.modules():
+        assert set(services[module.name].get("calls", [])) == registry.calls(module), module.name
+    for value_set in ["dev", "prod"]:
+        for dep in kinds(rendered[value_set], "Deployment"):
+            svc = dep["metadata"]["labels"]["app.kubernetes.io/name"]
+            env = {e["name"] for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+            urls = {e for e in env if re.fullmatch(r"WAYFARE_[A-Z]+_URL", e)} - {"WAYFARE_DATABASE_URL", "WAYFARE_REDIS_URL"}
+            assert urls == {f"WAYFARE_{c.upper()}_URL" for c in registry.calls(registry.by_name()[svc])}, svc
+
+
+def istio_path_match(pattern: str, path: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return path.endswith(pattern[1:])
+    return path == pattern
+
+
+def mesh_admits(docs, callee: str, caller: str, path: str) -> bool:
+    """Whether the AuthorizationPolicy of `callee` lets `caller`'s identity send `path` to port 8080."""
+    ns = docs[0]["metadata"].get("namespace") or kinds(docs, "Deployment")[0]["metadata"]["namespace"]
+    principal = f"cluster.local/ns/{ns}/sa/{caller}"
+    (pol,) = [p for p in kinds(docs, "AuthorizationPolicy")
+              if p["spec"].get("selector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == callee]
+    for rule in pol["spec"]["rules"]:
+        if not any(principal in s["source"].get("principals", []) for s in rule["from"]):
+            continue
+        for to in rule.get("to", []):
+            op = to["operation"]
+            if "ports" in op and "8080" not in op["ports"]:
+                continue
+            if "paths" in op and not any(istio_path_match(p, path) for p in op["paths"]):
+                continue
+            if any(istio_path_match(p, path) for p in op.get("notPaths", [])):
+                continue
+            return True
+    return False
+
+
+def concrete(route: str) -> str:
+    return re.sub(r"\{\*?\w+\}", "x1", route)
+
+
+@pytest.mark.parametrize("value_set", ["dev", "prod", "prod-bluegreen-green"])
+def test_the_mesh_admits_the_internal_callers_each_service_accepts(rendered, value_set):
+    """Every caller a service accepts on its /internal API (internal_callers) and that calls it is
+    let through by the mesh; the back office's endpoints (/internal/admin/**) are open to admin's
+    identity alone, whatever the service accepts itself."""
+    docs = rendered[value_set]
+    mods = registry.by_name()
+    admin = chart_values()["mesh"]["adminApi"]
+    assert admin["caller"] in mods, f"mesh.adminApi.caller {admin['caller']} is not a registry module"
+    for module in mods.values():
+        if module.edge:
+            continue  # the gateway serves /internal/** only to refuse it
+        for route in module.internal_routes:
+            path = concrete(route)
+            admitted = {c for c in mods if mesh_admits(docs, module.name, c, path)}
+            back_office = any(istio_path_match(p, path) for p in admin["paths"])
+            if back_office:
+                assert admitted <= {admin["caller"]}, f"{module.name} {route}: admitted {sorted(admitted)}"
+            callers = {c for c in module.internal_callers if c in mods and module.name in registry.calls(mods[c])}
+            # The back office reaches its endpoints only; what else it uses is checked against its
+            # source below (internal_callers is per service, wider than what admin needs).
+            callers = callers & {admin["caller"]} if back_office else callers - {admin["caller"]}
+            assert callers <= admitted, f"{module.name} {route}: accepts {sorted(callers)} but the mesh admits {sorted(admitted)}"
+
+
+@pytest.mark.parametrize("value_set", ["dev", "prod"])
+def test_every_internal_path_the_back_office_calls_is_open_to_it_and_accepts_it(rendered, value_set):
+    """The /internal paths in admin's source, on each service that serves them: admin calls that
+    service (WAYFARE_<NAME>_URL), the service accepts admin (internal_callers) and the mesh lets
+    admin's identity through. Paths no service serves yet are skipped (the services add them)."""
+    docs = rendered[value_set]
+    mods = registry.by_name()
+    caller = chart_values()["mesh"]["adminApi"]["caller"]
+    paths = registry.admin_internal_paths(caller)
+    assert paths, "no /internal paths found in admin's source: the reader no longer understands it"
+    checked = 0
+    for path in paths:
+        concrete_path = path.replace("/X", "/x1")
+        for module in mods.values():
+            if module.edge or not any(registry.route_regex(r).match(concrete_path) for r in module.internal_routes):
+                continue
+            checked += 1
+            assert module.name in registry.calls(mods[caller]), f"{caller} calls {path} on {module.name}, not a dependency"
+            assert caller in module.internal_callers, f"{module.name} serves {path} but does not accept {caller}"
+            assert mesh_admits(docs, module.name, caller, concrete_path), f"the mesh stops {caller} -> {module.name} {path}"
+    assert checked, "none of admin's /internal paths is served by any service"

@@ -6,7 +6,7 @@ import re
 import pytest
 
 ALL = ["gateway", "auth", "catalog", "order", "payment", "flight", "booking", "admin"]
-DEFAULT_ENABLED = {"gateway", "auth", "catalog", "order", "payment", "flight", "booking"}
+DEFAULT_ENABLED = set(ALL)
 WITH_DATABASE = set(ALL) - {"gateway"}
 
 # ARCHITECTURE.md §1, written out once, independently of the chart: caller -> callees.
@@ -87,9 +87,9 @@ def services_selected(selector: dict, docs) -> set[str]:
 
 # --------------------------------------------------------------------------- which services render
 
-def test_default_enables_the_seven_built_services(rendered):
-    assert enabled(rendered["default"]) == DEFAULT_ENABLED
-    assert enabled(rendered["prod"]) == DEFAULT_ENABLED
+@pytest.mark.parametrize("value_set", ["default", "dev", "prod"])
+def test_default_and_every_environment_enable_all_eight_services(rendered, value_set):
+    assert enabled(rendered[value_set]) == DEFAULT_ENABLED
 
 
 @pytest.mark.parametrize("value_set", ["prod-all-services", "dev-all-services"])
@@ -231,6 +231,84 @@ def test_authorization_policies_allow_exactly_the_call_graph(rendered, value_set
     assert policies["allow-nothing"]["spec"] == {}
     peer = of(docs, "PeerAuthentication")
     assert len(peer) == 1 and peer[0]["spec"]["mtls"]["mode"] == "STRICT" and "selector" not in peer[0]["spec"]
+
+
+# The back office (issue 11): every service's /internal/admin/** is admin's alone, and admin's
+# identity reaches nothing but those endpoints and the few others it needs (written out here,
+# independently of the chart: callee -> paths).
+ADMIN_PATHS = ["/internal/admin", "/internal/admin/*"]
+ADMIN_EXTRA = {"auth": ["/.well-known/jwks.json"], "flight": ["/internal/flights", "/internal/flights/*"]}
+
+
+def istio_path_match(pattern: str, path: str) -> bool:
+    """Istio's AuthorizationPolicy path match: exact, prefix (`/a/*`), suffix (`*.js`) or `*`."""
+    if pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return path.endswith(pattern[1:])
+    return path == pattern
+
+
+def allows(pol: dict, principal: str, path: str, port: str = "8080") -> bool:
+    """Whether an ALLOW policy admits `principal` to `path` on `port` (the subset the chart uses)."""
+    for rule in pol["spec"].get("rules", []):
+        if not any(principal in s["source"].get("principals", []) for s in rule.get("from", [])):
+            continue
+        for to in rule.get("to", []):
+            op = to["operation"]
+            if "ports" in op and port not in op["ports"]:
+                continue
+            if "paths" in op and not any(istio_path_match(p, path) for p in op["paths"]):
+                continue
+            if any(istio_path_match(p, path) for p in op.get("notPaths", [])):
+                continue
+            return True
+    return False
+
+
+def policy_of(docs, svc):
+    (pol,) = [p for p in of(docs, "AuthorizationPolicy") if p["spec"] and services_selected(p["spec"]["selector"], docs) == {svc}]
+    return pol
+
+
+@pytest.mark.parametrize("value_set", SETS)
+def test_only_admin_reaches_the_back_office_endpoints(rendered, value_set):
+    docs = rendered[value_set]
+    ns = namespace(docs)
+    on = enabled(docs)
+    principal = lambda svc: f"cluster.local/ns/{ns}/sa/{svc}"  # noqa: E731
+    probes = ["/internal/admin", "/internal/admin/users", "/internal/admin/orders/o1/refund", "/internal/admin/summary"]
+    for callee in on:
+        pol = policy_of(docs, callee)
+        for caller in on:
+            for path in probes:
+                expected = caller == "admin" and callee in CALL_GRAPH["admin"]
+                assert allows(pol, principal(caller), path) == expected, (caller, callee, path)
+        # Every rule that names admin names admin alone, and says which paths it may use.
+        for rule in pol["spec"]["rules"]:
+            principals = [p for s in rule["from"] for p in s["source"]["principals"]]
+            if principal("admin") in principals:
+                assert principals == [principal("admin")]
+                assert rule["to"] == [{"operation": {"ports": ["8080"], "paths": ADMIN_PATHS + ADMIN_EXTRA.get(callee, [])}}]
+            elif any(f"/ns/{ns}/" in p for p in principals):
+                assert set(rule["to"][0]["operation"]["notPaths"]) >= set(ADMIN_PATHS), callee
+    if "admin" not in on:
+        return
+    # admin's identity reaches what it needs and nothing else of the others' APIs ...
+    assert allows(policy_of(docs, "auth"), principal("admin"), "/.well-known/jwks.json")
+    assert allows(policy_of(docs, "flight"), principal("admin"), "/internal/flights")
+    assert allows(policy_of(docs, "flight"), principal("admin"), "/internal/flights/f1/cancel")
+    for callee, path in [("catalog", "/api/catalog/products"), ("payment", "/internal/charges"),
+                         ("catalog", "/internal/reservations"), ("flight", "/internal/seat-holds"),
+                         ("order", "/api/orders"), ("auth", "/api/auth/login")]:
+        if callee in on:
+            assert not allows(policy_of(docs, callee), principal("admin"), path), (callee, path)
+    # ... and the gateway may call admin's public API, which nobody else in the mesh may.
+    admin = policy_of(docs, "admin")
+    assert allows(admin, principal("gateway"), "/api/admin/summary")
+    assert not [c for c in on - {"gateway"} if allows(admin, principal(c), "/api/admin/summary")]
 
 
 @pytest.mark.parametrize("value_set", SETS)

@@ -13,6 +13,13 @@ pub enum AuthError {
     /// 401: unknown, expired, revoked or reused refresh token.
     #[error("invalid refresh token")]
     BadRefreshToken,
+    /// 403: the account was disabled by an admin.
+    #[error("this account is disabled")]
+    Disabled,
+    /// 403 `csrf_failed`: a cookie-session call without the `X-CSRF-Token` header that matches
+    /// the session's `wayfare_csrf` cookie (another site cannot read the cookie to copy it).
+    #[error("missing or wrong X-CSRF-Token header")]
+    CsrfFailed,
     /// 422: a field failed validation.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
@@ -39,6 +46,8 @@ impl From<AuthError> for ApiError {
             AuthError::BadCredentials | AuthError::BadRefreshToken => {
                 ApiError::Unauthorized(err.to_string())
             }
+            AuthError::Disabled => ApiError::Forbidden(err.to_string()),
+            AuthError::CsrfFailed => ApiError::Forbidden(err.to_string()),
             AuthError::Invalid { field, reason } => ApiError::validation(field, reason),
             AuthError::Api(api) => api,
         }
@@ -47,6 +56,12 @@ impl From<AuthError> for ApiError {
 
 impl axum::response::IntoResponse for AuthError {
     fn into_response(self) -> axum::response::Response {
+        if let AuthError::CsrfFailed = self {
+            // Its own code, so the web app can tell it from a plain 403.
+            let status = axum::http::StatusCode::FORBIDDEN;
+            return wayfare_chassis::error::Problem::new(status, "csrf_failed", self.to_string())
+                .into_response_with(status);
+        }
         ApiError::from(self).into_response()
     }
 }

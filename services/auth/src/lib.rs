@@ -31,7 +31,8 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: true,
     routes: &["/api/auth", "/.well-known/jwks.json"],
-    internal_callers: &[],
+    required_role: None,
+    internal_callers: routes::admin::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::AuthSettings>()),
     migrations: migrations::MIGRATIONS,
     metrics: METRICS,
@@ -95,6 +96,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
             max_backoff: std::time::Duration::from_secs(auth.login_backoff_max_seconds),
         },
         cache: ctx.cache.clone(),
+        internal: wayfare_chassis::identity::InternalGuard {
+            identity: ctx.identity(NAME)?,
+            allowed_callers: routes::admin::ALLOWED_CALLERS,
+        },
     };
     Ok(BuiltService {
         name: NAME,
@@ -121,7 +126,8 @@ async fn bootstrap_admin(
         .map_err(|e| anyhow::anyhow!("WAYFARE_ADMIN_PASSWORD: {e}"))?;
     let name = domain::DisplayName::parse("Administrator").expect("static name is valid");
     if let Some(existing) = store::find_user_by_email(db, email.as_str()).await? {
-        if existing.role == Role::Admin {
+        // An admin account, or one an admin has since changed (demoted on purpose): leave it.
+        if existing.role == Role::Admin || existing.version > 1 {
             return Ok(());
         }
         tracing::error!(

@@ -32,7 +32,8 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: false,
     routes: &["/api/bookings"],
-    internal_callers: &[],
+    required_role: None,
+    internal_callers: routes::admin::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::BookingSettings>()),
     migrations: migrations::MIGRATIONS,
     metrics: METRICS,
@@ -114,6 +115,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         verifier: ctx.token_verifier()?,
         duplicate_wait: config.call_timeout * 4 + std::time::Duration::from_secs(2),
         lookup_per_minute: config.lookup_per_minute,
+        internal: wayfare_chassis::identity::InternalGuard {
+            identity: ctx.identity(NAME)?,
+            allowed_callers: routes::admin::ALLOWED_CALLERS,
+        },
     };
     Ok(BuiltService {
         name: NAME,

@@ -10,6 +10,15 @@ pub enum CatalogError {
     /// 409: another product has this SKU.
     #[error("a product with SKU {0} already exists")]
     DuplicateSku(String),
+    /// 409: a category with this id exists.
+    #[error("a category with id {0} already exists")]
+    CategoryExists(String),
+    /// 404: no such category.
+    #[error("no category with id {0}")]
+    CategoryNotFound(String),
+    /// 412: changed by someone else since the version the edit was based on.
+    #[error("{0} was changed by someone else since you read it; reload it and try again")]
+    Stale(&'static str),
     /// 422: a field failed validation.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
@@ -46,6 +55,11 @@ impl From<CatalogError> for ApiError {
         match err {
             CatalogError::ProductNotFound(_) => ApiError::NotFound(err.to_string()),
             CatalogError::DuplicateSku(_) => ApiError::conflict("duplicate_sku", err.to_string()),
+            CatalogError::CategoryExists(_) => {
+                ApiError::conflict("duplicate_category", err.to_string())
+            }
+            CatalogError::CategoryNotFound(_) => ApiError::NotFound(err.to_string()),
+            CatalogError::Stale(_) => ApiError::PreconditionFailed(err.to_string()),
             CatalogError::Invalid { field, reason } => ApiError::validation(field, reason),
             CatalogError::BadCursor => ApiError::BadRequest(err.to_string()),
             CatalogError::Api(api) => api,

@@ -27,6 +27,7 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: false,
     routes: &["/api/catalog"],
+    required_role: None,
     internal_callers: routes::internal::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::CatalogSettings>()),
     migrations: migrations::MIGRATIONS,

@@ -33,6 +33,7 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: false,
     routes: &["/api/flights", "/api/airports"],
+    required_role: None,
     internal_callers: routes::internal::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::FlightSettings>()),
     migrations: migrations::MIGRATIONS,

@@ -29,6 +29,7 @@ pub const MODULE: Module = Module {
     edge: true,
     issues_tokens: false,
     routes: &[],
+    required_role: None,
     internal_callers: &[],
     settings: Some(SectionSpec::of::<config::GatewaySettings>()),
     migrations: &[],
@@ -58,6 +59,7 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let state = GatewayState {
         upstreams: Arc::new(upstreams),
         routes: Arc::new(routes),
+        required_roles: Arc::new(ctx.registry.required_roles().into_iter().collect()),
         verifier,
         limiter: store::RateLimiter::new(ctx.cache.clone(), gateway.rate_limit.clone()),
         trusted_proxy_hops: gateway.trusted_proxy_hops,

@@ -34,7 +34,8 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: false,
     routes: &["/api/cart", "/api/orders"],
-    internal_callers: &[],
+    required_role: None,
+    internal_callers: routes::admin::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::OrderSettings>()),
     migrations: migrations::MIGRATIONS,
     metrics: METRICS,
@@ -92,6 +93,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         carts,
         verifier: ctx.token_verifier()?,
         duplicate_wait: config.call_timeout * 4 + std::time::Duration::from_secs(2),
+        internal: wayfare_chassis::identity::InternalGuard {
+            identity: ctx.identity(NAME)?,
+            allowed_callers: routes::admin::ALLOWED_CALLERS,
+        },
     };
     Ok(BuiltService {
         name: NAME,

@@ -12,6 +12,9 @@ pub struct PaymentSettings {
     pub provider_timeout_ms: u64,
     /// How long idempotency records (and so replays) are kept.
     pub idempotency_ttl_hours: u64,
+    /// Base URL of an HTTP payment provider (`domain::http_provider`, a Stripe-like API);
+    /// unset, the built-in simulated provider answers.
+    pub provider_url: Option<String>,
 }
 
 impl Default for PaymentSettings {
@@ -19,6 +22,7 @@ impl Default for PaymentSettings {
         Self {
             provider_timeout_ms: 5_000,
             idempotency_ttl_hours: 48,
+            provider_url: None,
         }
     }
 }
@@ -28,9 +32,20 @@ impl Section for PaymentSettings {
     const ENV: &'static [(&'static str, &'static str)] = &[
         ("WAYFARE_PROVIDER_TIMEOUT_MS", "provider_timeout_ms"),
         ("WAYFARE_IDEMPOTENCY_TTL_HOURS", "idempotency_ttl_hours"),
+        ("WAYFARE_PAYMENT_PROVIDER_URL", "provider_url"),
     ];
 
     fn validate(&self, core: &Settings) -> Result<(), ConfigError> {
+        if let Some(url) = self.provider_url.as_deref().filter(|u| !u.is_empty()) {
+            let ok = reqwest::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base());
+            if !ok {
+                return Err(ConfigError::new(
+                    "WAYFARE_PAYMENT_PROVIDER_URL",
+                    format!("{url}: must be an http(s) URL"),
+                ));
+            }
+        }
         core.must_fit_request_deadline(
             "WAYFARE_PROVIDER_TIMEOUT_MS".into(),
             self.provider_timeout_ms,

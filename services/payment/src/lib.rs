@@ -30,6 +30,7 @@ pub const MODULE: Module = Module {
     edge: false,
     issues_tokens: false,
     routes: &["/api/payments"],
+    required_role: None,
     internal_callers: routes::internal::ALLOWED_CALLERS,
     settings: Some(SectionSpec::of::<config::PaymentSettings>()),
     migrations: migrations::MIGRATIONS,
@@ -67,12 +68,26 @@ const METRICS: &[MetricHelp] = &[
     },
 ];
 
+/// The HTTP provider when `provider_url` is set, else the built-in simulated one.
+fn provider(
+    ctx: &ServiceContext,
+    config: &config::PaymentConfig,
+) -> anyhow::Result<Arc<dyn domain::PaymentProvider>> {
+    let settings: config::PaymentSettings = ctx.settings.section();
+    let Some(url) = settings.provider_url.filter(|u| !u.is_empty()) else {
+        return Ok(Arc::new(domain::simulated::SimulatedProvider::default()));
+    };
+    tracing::info!(provider_url = %url, "payment provider over HTTP");
+    let provider = domain::http_provider::HttpProvider::new(&url, config.provider_timeout)?;
+    Ok(Arc::new(provider))
+}
+
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::PaymentConfig::from_settings(&ctx.settings);
     let db = ctx.database(NAME, migrations::MIGRATIONS).await?;
     let state = PaymentState {
         db: db.clone(),
-        provider: Arc::new(domain::simulated::SimulatedProvider::default()),
+        provider: provider(ctx, &config)?,
         verifier: ctx.token_verifier()?,
         internal: InternalGuard {
             identity: ctx.identity(NAME)?,

@@ -34,5 +34,9 @@ acme_email      = "platform@wayfare.example"
 enable_waf      = true
 api_entry       = "nlb"
 
+# The release workflow deploys the web app here from refs/heads/main (modules/edge web_deploy_role).
+github_repository = "wayfare-commerce/wayfare"
+web_deploy_refs   = ["refs/heads/main"]
+
 gcp_project_id           = "wayfare-backups-dev"
 backup_delete_after_days = 30

@@ -34,5 +34,9 @@ acme_email      = "platform@wayfare.example"
 enable_waf      = true
 api_entry       = "nlb"
 
+# The release workflow deploys the web app here from refs/tags/v* (modules/edge web_deploy_role).
+github_repository = "wayfare-commerce/wayfare"
+web_deploy_refs   = ["refs/tags/v*"]
+
 gcp_project_id           = "wayfare-backups-prod"
 backup_delete_after_days = 365

@@ -134,7 +134,10 @@ module "edge" {
   vpc_cidr_block           = module.network.vpc_cidr_block
   private_subnet_ids       = module.network.private_subnet_ids
   force_destroy            = !var.deletion_protection
-  tags                     = local.tags
+  # The release workflow's web job deploys this environment from these refs (dev: main, prod:
+  # release tags), with its own role on this bucket and distribution only.
+  web_deploy_subjects = [for ref in var.web_deploy_refs : "${var.github_repository}:ref:${ref}"]
+  tags                = local.tags
 }
 
 module "gcp_backup" {

@@ -86,6 +86,21 @@ output "cloudfront_distribution_id" {
   value       = module.edge.cloudfront_distribution_id
 }
 
+output "web_deploy_role_arn" {
+  description = "Role the release workflow's web job assumes (arn:aws:iam::<AWS_ACCOUNT_ID>:role/wayfare-<env>-web-deploy)."
+  value       = module.edge.web_deploy_role_arn
+}
+
+output "web_bucket_parameter" {
+  description = "SSM parameter with the web bucket's name; the release workflow reads it."
+  value       = module.edge.web_bucket_parameter
+}
+
+output "web_distribution_parameter" {
+  description = "SSM parameter with the distribution ID; the release workflow reads it."
+  value       = module.edge.web_distribution_parameter
+}
+
 output "web_url" {
   description = "Public URL of the web app."
   value       = module.edge.web_url

@@ -186,3 +186,13 @@ variable "ecr_repository_name" {
   type        = string
   default     = "wayfare"
 }
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose release workflow deploys the web app."
+  type        = string
+}
+
+variable "web_deploy_refs" {
+  description = "Git refs whose release workflow runs may deploy the web app to this environment (refs/heads/main, refs/tags/v*)."
+  type        = list(string)
+}

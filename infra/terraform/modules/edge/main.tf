@@ -276,6 +276,88 @@ module "web_bucket" {
 }
 
 ################################################################################
+# Web deploys. The release workflow (.github/workflows/release.yml, job `web`) assumes
+# <name>-web-deploy with its GitHub OIDC token (no keys), reads the bucket and the distribution
+# from the two SSM parameters below, uploads web/dist (hashed assets/* immutable, index.html
+# no-cache) and invalidates the distribution. The role may do exactly that, on this environment's
+# bucket and distribution only; deploy/validate/contract checks the workflow against it.
+################################################################################
+
+resource "aws_ssm_parameter" "web_bucket" {
+  #checkov:skip=CKV2_AWS_34:Not a secret: the bucket name the release workflow uploads to
+  name        = "/${var.name}/web/bucket"
+  description = "Bucket of the ${var.name} web app (release workflow: s3 upload target)"
+  type        = "String"
+  value       = module.web_bucket.s3_bucket_id
+  tags        = var.tags
+}
+
+resource "aws_ssm_parameter" "web_distribution_id" {
+  #checkov:skip=CKV2_AWS_34:Not a secret: the distribution ID the release workflow invalidates
+  name        = "/${var.name}/web/distribution-id"
+  description = "CloudFront distribution of the ${var.name} web app (release workflow: invalidation)"
+  type        = "String"
+  value       = module.cdn.cloudfront_distribution_id
+  tags        = var.tags
+}
+
+data "aws_iam_policy_document" "web_deploy" {
+  statement {
+    sid       = "ReadDeployTargets"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.web_bucket.arn, aws_ssm_parameter.web_distribution_id.arn]
+  }
+
+  # aws s3 sync lists the destination to compare.
+  statement {
+    sid       = "ListWebBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [module.web_bucket.s3_bucket_arn]
+  }
+
+  # Upload only: old hashed assets stay (pages still open keep loading them); noncurrent
+  # versions expire by the bucket's lifecycle rule.
+  statement {
+    sid       = "UploadWebApp"
+    actions   = ["s3:PutObject"]
+    resources = ["${module.web_bucket.s3_bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "InvalidateWebApp"
+    actions   = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"]
+    resources = [module.cdn.cloudfront_distribution_arn]
+  }
+}
+
+module "web_deploy_policy" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/iam/aws//modules/iam-policy"
+  version = "5.60.0"
+
+  create_policy = length(var.web_deploy_subjects) > 0
+  name          = "${var.name}-web-deploy"
+  description   = "Upload the ${var.name} web app and invalidate its distribution"
+  policy        = data.aws_iam_policy_document.web_deploy.json
+  tags          = var.tags
+}
+
+module "web_deploy_role" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version; the registry does not serve commit hashes
+  source  = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role"
+  version = "5.60.0"
+
+  # The account's GitHub OIDC provider is infra/terraform/global's (modules/github_oidc).
+  create               = length(var.web_deploy_subjects) > 0
+  name                 = "${var.name}-web-deploy"
+  description          = "Assumed by the release workflow to deploy the ${var.name} web app"
+  subjects             = var.web_deploy_subjects
+  policies             = { web_deploy = module.web_deploy_policy.arn }
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+################################################################################
 # DNS: the public host points at CloudFront (the API origin's record is external-dns's)
 ################################################################################
 

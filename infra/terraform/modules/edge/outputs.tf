@@ -3,6 +3,31 @@ output "web_bucket_name" {
   value       = module.web_bucket.s3_bucket_id
 }
 
+output "web_bucket_arn" {
+  description = "ARN of the web app bucket."
+  value       = module.web_bucket.s3_bucket_arn
+}
+
+output "cloudfront_distribution_arn" {
+  description = "ARN of the distribution (the web deploy role may invalidate it)."
+  value       = module.cdn.cloudfront_distribution_arn
+}
+
+output "web_bucket_parameter" {
+  description = "SSM parameter holding the web bucket's name (read by the release workflow)."
+  value       = aws_ssm_parameter.web_bucket.name
+}
+
+output "web_distribution_parameter" {
+  description = "SSM parameter holding the distribution ID (read by the release workflow)."
+  value       = aws_ssm_parameter.web_distribution_id.name
+}
+
+output "web_deploy_role_arn" {
+  description = "Role the release workflow assumes to deploy the web app (null without web_deploy_subjects)."
+  value       = module.web_deploy_role.arn
+}
+
 output "cloudfront_distribution_id" {
   description = "Distribution to invalidate after a web deploy."
   value       = module.cdn.cloudfront_distribution_id

@@ -100,6 +100,12 @@ variable "log_retention_days" {
   default     = 365
 }
 
+variable "web_deploy_subjects" {
+  description = "GitHub OIDC subjects (owner/repo:ref:refs/...) that may deploy the web app to this environment; empty: no deploy role."
+  type        = list(string)
+  default     = []
+}
+
 variable "force_destroy" {
   description = "Allow destroying a non-empty web bucket (dev only)."
   type        = bool

@@ -12,7 +12,9 @@ use super::keys::SigningKeys;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent in the web app's cookie mode, where it travels in an HttpOnly cookie instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub token_type: &'static str,
     pub expires_in: u64,
 }
@@ -30,8 +32,9 @@ pub fn issue_access_token(
     email: &str,
     role: Role,
     session_id: Option<&str>,
-    now_seconds: i64,
+    now_ms: i64,
 ) -> anyhow::Result<String> {
+    let now_seconds = now_ms.div_euclid(1000);
     let claims = Claims {
         sub: user_id.to_string(),
         email: email.to_string(),
@@ -42,6 +45,7 @@ pub fn issue_access_token(
         exp: now_seconds + spec.ttl_seconds as i64,
         jti: uuid::Uuid::new_v4().to_string(),
         sid: session_id.map(str::to_owned),
+        iat_ms: Some(now_ms),
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.kid.clone());
@@ -74,7 +78,7 @@ pub fn access_token_from_key_file(
         audience: "wayfare-api",
         ttl_seconds,
     };
-    let now = wayfare_chassis::db::now_ms() / 1000;
+    let now = wayfare_chassis::db::now_ms();
     issue_access_token(
         &keys,
         &spec,

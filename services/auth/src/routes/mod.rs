@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use wayfare_chassis::db::{now_ms, rfc3339, Db};
 use wayfare_chassis::error::Problem;
-use wayfare_chassis::identity::{AuthUser, Role, TokenVerifier};
+use wayfare_chassis::identity::{revoked_user_key, AuthUser, Role, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::Json;
 
@@ -22,6 +22,12 @@ use crate::domain::{DisplayName, Email, Hasher, LoginThrottle, Password};
 use crate::error::AuthError;
 use crate::store::{self, User};
 use wayfare_chassis::cache::Cache;
+use wayfare_chassis::identity::InternalGuard;
+
+pub mod admin;
+pub mod session_cookie;
+
+use session_cookie::SessionMode;
 
 /// The handlers' state; extractors take the parts they need (`FromRef` derived).
 #[derive(Clone, FromRef)]
@@ -34,6 +40,8 @@ pub struct AuthState {
     pub throttle: LoginThrottle,
     /// Where ended sessions are recorded for every verifier to see.
     pub cache: Cache,
+    /// Who may call `/internal/**` (the admin service).
+    pub internal: InternalGuard,
 }
 
 pub fn router(state: AuthState) -> Router {
@@ -44,7 +52,8 @@ pub fn router(state: AuthState) -> Router {
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/.well-known/jwks.json", get(jwks))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(admin::router(state))
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 
@@ -131,6 +140,10 @@ pub async fn create_user(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// `cookie` (the web app): the refresh token is set as an HttpOnly cookie, with a
+    /// `wayfare_csrf` cookie to echo in `X-CSRF-Token` on refresh and logout; default `body`.
+    #[serde(default)]
+    pub session: SessionMode,
 }
 
 #[tracing::instrument(skip_all)]
@@ -167,23 +180,46 @@ async fn login(
         }
     };
     state.throttle.succeeded(&account_key).await;
+    if user.disabled {
+        metrics::counter!("auth_logins_total", "result" => "disabled").increment(1);
+        return Err(AuthError::Disabled);
+    }
     metrics::counter!("auth_logins_total", "result" => "success").increment(1);
     let family = uuid::Uuid::now_v7().to_string();
     let session_ends = now_ms() + state.config.session_max_seconds as i64 * 1000;
-    Ok(no_store(
-        issue_pair(&state, &user, &family, session_ends).await?,
-    ))
+    let minted = issue_pair(&state, &user, &family, session_ends).await?;
+    Ok(token_answer(minted, body.session))
 }
 
-/// Token answers must never be cached by a browser or a proxy (RFC 6749 §5.1).
-fn no_store(pair: TokenPair) -> impl IntoResponse {
-    (
+/// A token pair as answered: in the body, or (cookie mode) the refresh token as cookies. Token
+/// answers must never be cached by a browser or a proxy (RFC 6749 §5.1).
+fn token_answer(minted: MintedPair, mode: SessionMode) -> Response {
+    let MintedPair {
+        mut pair,
+        refresh_expires_at,
+        ..
+    } = minted;
+    let cookies = match (mode, pair.refresh_token.take()) {
+        (SessionMode::Cookie, Some(refresh)) => {
+            session_cookie::set_cookies(&refresh, (refresh_expires_at - now_ms()) / 1000)
+        }
+        (_, refresh) => {
+            pair.refresh_token = refresh;
+            Vec::new()
+        }
+    };
+    let mut response = (
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::PRAGMA, "no-cache"),
         ],
         Json(pair),
     )
+        .into_response();
+    for cookie in cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// A new token pair for `user` in session `family_id`, which ends for good at `session_ends`
@@ -193,8 +229,8 @@ async fn issue_pair(
     user: &User,
     family_id: &str,
     session_ends: i64,
-) -> Result<TokenPair, AuthError> {
-    let minted = mint_pair(state, user, family_id, session_ends)?;
+) -> Result<MintedPair, AuthError> {
+    let minted = mint_pair(state, user, family_id, session_ends).await?;
     store::insert_refresh_token(
         &state.db,
         &user.id,
@@ -203,7 +239,7 @@ async fn issue_pair(
         minted.refresh_expires_at,
     )
     .await?;
-    Ok(minted.pair)
+    Ok(minted)
 }
 
 /// A token pair, not stored yet: the caller stores the refresh token (login inserts it,
@@ -214,13 +250,19 @@ struct MintedPair {
     refresh_expires_at: i64,
 }
 
-fn mint_pair(
+async fn mint_pair(
     state: &AuthState,
     user: &User,
     family_id: &str,
     session_ends: i64,
 ) -> Result<MintedPair, AuthError> {
     let now = now_ms();
+    // Tokens issued up to the account's revocation mark (a disable or role change) are void;
+    // one issued now must come after it, even within the same millisecond.
+    let issued_at = match state.cache.get(&revoked_user_key(&user.id)).await {
+        Some(mark) => mark.parse::<i64>().map_or(now, |mark| now.max(mark + 1)),
+        None => now,
+    };
     let spec = AccessTokenSpec {
         issuer: &state.config.issuer,
         audience: &state.config.audience,
@@ -233,7 +275,7 @@ fn mint_pair(
         &user.email,
         user.role,
         Some(family_id),
-        now / 1000,
+        issued_at,
     )?;
     let refresh = tokens::new_refresh_token();
     Ok(MintedPair {
@@ -242,7 +284,7 @@ fn mint_pair(
             .min(session_ends),
         pair: TokenPair {
             access_token: access,
-            refresh_token: refresh,
+            refresh_token: Some(refresh),
             token_type: "Bearer",
             expires_in: state.config.access_token_ttl_seconds,
         },
@@ -251,18 +293,36 @@ fn mint_pair(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// The refresh token; omitted in cookie mode, where the `wayfare_refresh` cookie carries
+    /// it and the `X-CSRF-Token` header must match the `wayfare_csrf` cookie.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+impl RefreshRequest {
+    /// The presented token and the mode it came in.
+    fn token(self, headers: &HeaderMap) -> Result<(String, SessionMode), AuthError> {
+        match self.refresh_token {
+            Some(token) => Ok((token, SessionMode::Body)),
+            None => Ok((
+                session_cookie::refresh_token_from_cookies(headers)?,
+                SessionMode::Cookie,
+            )),
+        }
+    }
 }
 
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
 /// client misbehaves): the whole family is revoked, so the thief's copy dies too.
 #[tracing::instrument(skip_all)]
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new token pair; the presented refresh token is spent", body = TokenPair), (status = 401, description = "Unknown, expired, revoked or reused token", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new token pair; the presented refresh token is spent", body = TokenPair), (status = 401, description = "Unknown, expired, revoked or reused token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Cookie mode: missing or wrong X-CSRF-Token (csrf_failed)", body = Problem, content_type = "application/problem+json")))]
 async fn refresh(
     State(state): State<AuthState>,
+    headers: HeaderMap,
     Json(body): Json<RefreshRequest>,
-) -> Result<impl IntoResponse, AuthError> {
-    let hash = tokens::hash_refresh_token(&body.refresh_token);
+) -> Result<Response, AuthError> {
+    let (presented, mode) = body.token(&headers)?;
+    let hash = tokens::hash_refresh_token(&presented);
     let token = store::find_refresh_token(&state.db, &hash)
         .await?
         .ok_or(AuthError::BadRefreshToken)?;
@@ -282,8 +342,9 @@ async fn refresh(
     }
     let user = store::find_user_by_id(&state.db, &token.user_id)
         .await?
+        .filter(|user| !user.disabled)
         .ok_or(AuthError::BadRefreshToken)?;
-    let minted = mint_pair(&state, &user, &token.family_id, session_ends)?;
+    let minted = mint_pair(&state, &user, &token.family_id, session_ends).await?;
     // Spending the old token and minting the new one is one transaction: either both happen
     // or (the token was already spent: reuse) neither does and the family is revoked.
     let rotated = store::rotate_refresh_token(
@@ -300,7 +361,7 @@ async fn refresh(
         tracing::warn!(family_id = %token.family_id, revoked, "refresh token reused; family revoked");
         return Err(AuthError::BadRefreshToken);
     }
-    Ok(no_store(minted.pair))
+    Ok(token_answer(minted, mode))
 }
 
 /// Makes every access token of the session void at once, everywhere (verifiers look the
@@ -316,19 +377,47 @@ async fn end_session(state: &AuthState, family_id: &str) {
         .await;
 }
 
+/// Voids every access token of `user_id` issued so far, everywhere, for as long as such a
+/// token could still be valid (verifiers compare a token's `iat` with this mark).
+pub(crate) async fn revoke_user_tokens(state: &AuthState, user_id: &str) {
+    state
+        .cache
+        .set(
+            &revoked_user_key(user_id),
+            &now_ms().to_string(),
+            std::time::Duration::from_secs(state.config.access_token_ttl_seconds + 60),
+        )
+        .await;
+}
+
 /// Ends the session the refresh token belongs to. Always 204, so it reveals nothing.
 #[tracing::instrument(skip_all)]
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest, responses((status = 204, description = "Session ended")))]
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest, responses((status = 204, description = "Session ended"), (status = 403, description = "Cookie mode: missing or wrong X-CSRF-Token (csrf_failed)", body = Problem, content_type = "application/problem+json")))]
 async fn logout(
     State(state): State<AuthState>,
+    headers: HeaderMap,
     Json(body): Json<RefreshRequest>,
-) -> Result<StatusCode, AuthError> {
-    let hash = tokens::hash_refresh_token(&body.refresh_token);
-    if let Some(token) = store::find_refresh_token(&state.db, &hash).await? {
-        store::revoke_family(&state.db, &token.family_id).await?;
-        end_session(&state, &token.family_id).await;
+) -> Result<Response, AuthError> {
+    let presented = match body.token(&headers) {
+        Ok((token, _)) => Some(token),
+        // A cookie session whose refresh cookie is already gone: nothing left to end.
+        Err(AuthError::BadRefreshToken) => None,
+        Err(err) => return Err(err),
+    };
+    if let Some(presented) = presented {
+        let hash = tokens::hash_refresh_token(&presented);
+        if let Some(token) = store::find_refresh_token(&state.db, &hash).await? {
+            store::revoke_family(&state.db, &token.family_id).await?;
+            end_session(&state, &token.family_id).await;
+        }
     }
-    Ok(StatusCode::NO_CONTENT)
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if session_cookie::cookie(&headers, session_cookie::CSRF_COOKIE).is_some() {
+        for cookie in session_cookie::clear_cookies() {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %claims.sub))]

@@ -15,7 +15,11 @@ pub struct User {
     pub name: String,
     pub password_hash: String,
     pub role: Role,
+    pub disabled: bool,
+    /// Bumped by every change an admin makes (the resource's `ETag`).
+    pub version: i64,
     pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// A `users` row as stored (role as text).
@@ -26,7 +30,10 @@ struct UserRow {
     name: String,
     password_hash: String,
     role: String,
+    disabled: i64,
+    version: i64,
     created_at: i64,
+    updated_at: i64,
 }
 
 impl From<UserRow> for User {
@@ -37,7 +44,10 @@ impl From<UserRow> for User {
             name: row.name,
             password_hash: row.password_hash,
             role: Role::parse(&row.role).unwrap_or(Role::Customer),
+            disabled: row.disabled != 0,
+            version: row.version,
             created_at: row.created_at,
+            updated_at: row.updated_at,
         }
     }
 }
@@ -46,7 +56,8 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     UserRow::from_row(row).map(User::from)
 }
 
-const USER_COLUMNS: &str = "id, email, name, password_hash, role, created_at";
+const USER_COLUMNS: &str =
+    "id, email, name, password_hash, role, disabled, version, created_at, updated_at";
 
 #[tracing::instrument(level = "debug", skip(db, password_hash))]
 pub async fn insert_user(
@@ -62,15 +73,19 @@ pub async fn insert_user(
         name: name.to_string(),
         password_hash: password_hash.to_string(),
         role,
+        disabled: false,
+        version: 1,
         created_at: now_ms(),
+        updated_at: now_ms(),
     };
-    let result = sqlx::query("INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    let result = sqlx::query("INSERT INTO users (id, email, name, password_hash, role, disabled, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?)")
         .bind(&user.id)
         .bind(&user.email)
         .bind(&user.name)
         .bind(&user.password_hash)
         .bind(user.role.as_str())
         .bind(user.created_at)
+        .bind(user.updated_at)
         .execute(&db.pool)
         .await;
     match result {
@@ -235,4 +250,157 @@ pub async fn revoke_family(db: &Db, family_id: &str) -> Result<u64, AuthError> {
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// What an admin may filter the user list by.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    /// A part of the e-mail or the name (case-insensitive).
+    pub query: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Users newest first, after the cursor `(created_at, id)`, filtered.
+pub async fn list_users(
+    db: &Db,
+    filter: &UserFilter,
+    after: Option<(i64, String)>,
+    limit: u32,
+) -> Result<Vec<User>, AuthError> {
+    let mut sql = format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1");
+    let pattern = filter
+        .query
+        .as_ref()
+        .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+    if pattern.is_some() {
+        sql.push_str(" AND (LOWER(email) LIKE ? ESCAPE '!' OR LOWER(name) LIKE ? ESCAPE '!')");
+    }
+    if filter.role.is_some() {
+        sql.push_str(" AND role = ?");
+    }
+    if filter.disabled.is_some() {
+        sql.push_str(" AND disabled = ?");
+    }
+    if after.is_some() {
+        sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+    }
+    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    let mut query = sqlx::query(&sql);
+    if let Some(pattern) = &pattern {
+        query = query.bind(pattern.clone()).bind(pattern.clone());
+    }
+    if let Some(role) = filter.role {
+        query = query.bind(role.as_str());
+    }
+    if let Some(disabled) = filter.disabled {
+        query = query.bind(i64::from(disabled));
+    }
+    if let Some((created_at, id)) = &after {
+        query = query.bind(*created_at).bind(*created_at).bind(id.clone());
+    }
+    let rows = query.bind(i64::from(limit)).fetch_all(&db.pool).await?;
+    Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+}
+
+/// `LIKE` wildcards in user input match themselves (`!` is the escape character).
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A change an admin asks for.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Why an admin's change was not made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UserChangeRefused {
+    NotFound,
+    /// The `If-Match` version is not the current one.
+    Stale,
+    /// It would leave no enabled admin.
+    LastAdmin,
+}
+
+/// Applies `change` if the user is still at `expected_version` (when given) and it leaves at
+/// least one enabled admin. One write transaction: on MySQL the enabled admins' rows are
+/// locked while counting, so two admins demoting each other cannot both succeed.
+pub async fn change_user(
+    db: &Db,
+    id: &str,
+    change: &UserChange,
+    expected_version: Option<i64>,
+) -> Result<Result<User, UserChangeRefused>, AuthError> {
+    let (_guard, mut tx) = db.begin_write().await?;
+    let lock = match db.dialect {
+        wayfare_chassis::db::Dialect::MySql => " FOR UPDATE",
+        wayfare_chassis::db::Dialect::Sqlite => "",
+    };
+    let current = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = ?{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(current) = current.map(|r| user_from_row(&r)).transpose()? else {
+        return Ok(Err(UserChangeRefused::NotFound));
+    };
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Ok(Err(UserChangeRefused::Stale));
+    }
+    let role = change.role.unwrap_or(current.role);
+    let disabled = change.disabled.unwrap_or(current.disabled);
+    let stays_admin = role == Role::Admin && !disabled;
+    if current.role == Role::Admin && !current.disabled && !stays_admin {
+        let admins: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM users WHERE role = 'admin' AND disabled = 0{lock}"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        if !admins.iter().any(|other| other != id) {
+            return Ok(Err(UserChangeRefused::LastAdmin));
+        }
+    }
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE users SET role = ?, disabled = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+    )
+    .bind(role.as_str())
+    .bind(i64::from(disabled))
+    .bind(now)
+    .bind(id)
+    .bind(current.version)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(Err(UserChangeRefused::Stale));
+    }
+    if disabled && !current.disabled {
+        // A disabled account keeps no session: every refresh token it holds dies now.
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(User {
+        role,
+        disabled,
+        version: current.version + 1,
+        updated_at: now,
+        ..current
+    }))
 }

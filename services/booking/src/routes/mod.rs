@@ -2,6 +2,8 @@
 //! "manage my booking" by PNR and last name, seat changes and cancellation. Another user's
 //! booking is a 404, exactly like a missing one, so ids leak nothing.
 
+pub mod admin;
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +18,7 @@ use utoipa::OpenApi;
 use wayfare_chassis::cache::Cache;
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::{Problem, PROBLEM_JSON};
-use wayfare_chassis::identity::{AuthUser, TokenVerifier};
+use wayfare_chassis::identity::{AuthUser, InternalGuard, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::{ApiError, Json, NewestFirst, Page};
 use wayfare_flight_api::{Cabin, FareFamily, FlightStatus, HoldRequest, HoldResult, HoldSegment};
@@ -37,6 +39,14 @@ pub struct BookingState {
     /// How long a duplicate request waits for the first one with its key to settle.
     pub duplicate_wait: Duration,
     pub lookup_per_minute: u32,
+    /// Who may call `/internal/**` (the admin service).
+    pub internal: InternalGuard,
+}
+
+impl FromRef<BookingState> for InternalGuard {
+    fn from_ref(state: &BookingState) -> Self {
+        state.internal.clone()
+    }
 }
 
 impl FromRef<BookingState> for TokenVerifier {
@@ -53,7 +63,8 @@ pub fn router(state: BookingState) -> Router {
         .route("/api/bookings/{id}/confirm", post(confirm))
         .route("/api/bookings/{id}/seats", put(change_seats))
         .route("/api/bookings/{id}/cancel", post(cancel))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(admin::router(state))
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 

@@ -44,6 +44,13 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
         verifier,
         duplicate_wait: Duration::from_secs(1),
         lookup_per_minute: 2,
+        internal: wayfare_chassis::identity::InternalGuard {
+            identity: wayfare_chassis::identity::ServiceIdentity::new(
+                "booking",
+                b"0123456789abcdef0123456789abcdef",
+            ),
+            allowed_callers: super::admin::ALLOWED_CALLERS,
+        },
     };
     (router(state), dir)
 }

@@ -434,3 +434,84 @@ pub async fn set_watch_position(db: &Db, name: &str, position: i64) -> Result<()
     }
     Ok(())
 }
+
+/// What the back office finds bookings by.
+#[derive(Debug, Default)]
+pub struct BookingFilter {
+    pub pnr: Option<String>,
+    /// A passenger's family or given name (exact, case-insensitive).
+    pub name: Option<String>,
+    pub flight_id: Option<String>,
+    pub status: Option<BookingStatus>,
+}
+
+/// Every customer's bookings matching `filter`, newest first, after `(created_at, id)`.
+pub async fn search(
+    db: &Db,
+    filter: &BookingFilter,
+    after: Option<(i64, String)>,
+    limit: u32,
+) -> Result<Vec<Booking>, ApiError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!("SELECT {columns} FROM bookings b WHERE 1 = 1");
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(pnr) = &filter.pnr {
+        sql.push_str(" AND b.pnr = ?");
+        binds.push(pnr.to_uppercase());
+    }
+    if let Some(name) = &filter.name {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM passengers p WHERE p.booking_id = b.id AND (LOWER(p.family_name) = ? OR LOWER(p.given_name) = ?))");
+        binds.push(name.to_lowercase());
+        binds.push(name.to_lowercase());
+    }
+    if let Some(flight_id) = &filter.flight_id {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM booking_flights f WHERE f.booking_id = b.id AND f.flight_id = ?)");
+        binds.push(flight_id.clone());
+    }
+    if let Some(status) = filter.status {
+        sql.push_str(" AND b.status = ?");
+        binds.push(status.as_str().to_string());
+    }
+    if after.is_some() {
+        sql.push_str(" AND (b.created_at < ? OR (b.created_at = ? AND b.id < ?))");
+    }
+    sql.push_str(" ORDER BY b.created_at DESC, b.id DESC LIMIT ?");
+    let mut query = sqlx::query(&sql);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    if let Some((created, id)) = after {
+        query = query.bind(created).bind(created).bind(id);
+    }
+    let rows = query.bind(i64::from(limit)).fetch_all(&db.pool).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(with_details(db, from_row(&row)?).await?);
+    }
+    Ok(out)
+}
+
+/// One booking that counts in the airline's sales figures.
+#[derive(Debug, sqlx::FromRow)]
+pub struct BookingSale {
+    pub status: String,
+    pub total: i64,
+    pub refunded_amount: i64,
+    pub currency: String,
+    pub created_at: i64,
+}
+
+/// Bookings created in `[from_ms, to_ms)` that were paid (confirmed, or cancelled after).
+pub async fn sales(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<BookingSale>, ApiError> {
+    Ok(sqlx::query_as::<_, BookingSale>(
+        "SELECT status, total, refunded_amount, currency, created_at FROM bookings WHERE created_at >= ? AND created_at < ? AND payment_id IS NOT NULL AND status IN ('confirmed', 'cancelling', 'cancelled') ORDER BY created_at",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -28,4 +28,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("0004_listing_indexes.sqlite.sql"),
         mysql: include_str!("0004_listing_indexes.mysql.sql"),
     },
+    Migration {
+        version: 5,
+        name: "admin_versions",
+        sqlite: include_str!("0005_admin_versions.sqlite.sql"),
+        mysql: include_str!("0005_admin_versions.mysql.sql"),
+    },
 ];

@@ -1,6 +1,7 @@
 //! catalog's tables: categories, products and (in `reservations`) stock reservations. Plain SQL that runs unchanged on SQLite and
 //! MySQL/MariaDB (`?` placeholders, integers for booleans and times).
 
+pub mod admin;
 pub mod reservations;
 
 use sqlx::any::AnyRow;
@@ -103,14 +104,8 @@ pub fn listing_sql(dialect: Dialect, query: &ListQuery) -> (String, Vec<Bind>) {
         match dialect {
             Dialect::Sqlite => {
                 // FTS5 with each word quoted (words are alphanumeric, so quoting is safe).
-                let expression = query
-                    .words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
                 sql.push_str(" AND rowid IN (SELECT rowid FROM products_search WHERE products_search MATCH ?)");
-                binds.push(Bind::Text(expression));
+                binds.push(Bind::Text(fts5_expression(&query.words)));
             }
             Dialect::MySql => {
                 let expression = query
@@ -152,14 +147,244 @@ pub fn listing_sql(dialect: Dialect, query: &ListQuery) -> (String, Vec<Bind>) {
 }
 
 /// One page of active products plus the cursor of the next page, if there is one.
+///
+/// A listing without search words reads its page straight off the index of its order. A
+/// search has two ways to find its page, and picks by how many products match:
+/// - few (a rare word): the full-text index names them all and the database sorts them;
+/// - many (a common word, such as a product type): that sort would cover a large part of the
+///   table (seconds at a million products), so the listing is read in index order instead and
+///   each product is checked against the words ([`matches_words`]) until the page is full.
+///
+/// SQLite tells which case it is cheaply (FTS5 stops at a LIMIT). InnoDB's full-text search
+/// computes every match before it returns the first (seconds for a word in 60,000 products),
+/// so on MySQL a short ordered read comes first, then the index with a deadline, then a longer
+/// ordered read; only when all of these fail (words rare together but common apart, or
+/// matches that all lie far down the order) does the index answer without a deadline.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list_products(
     db: &Db,
     query: &ListQuery,
 ) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
-    let (sql, binds) = listing_sql(db.dialect, query);
+    list_products_tuned(db, query, SearchTuning::default()).await
+}
 
-    let mut q = sqlx::query(&sql);
+/// Where a search switches between its ways (see [`list_products`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SearchTuning {
+    /// Matches up to which a search lets the database sort them (SQLite).
+    pub few_matches: i64,
+    /// Rows a search reads in listing order before it tries the full-text index (MySQL).
+    pub first_scan_rows: usize,
+    /// How long that try may take before the search goes back to reading in order (MySQL).
+    pub full_text_try: std::time::Duration,
+    /// Rows a search reads in listing order, in all, before the full-text index decides.
+    pub ordered_scan_rows: usize,
+}
+
+impl Default for SearchTuning {
+    fn default() -> Self {
+        Self {
+            few_matches: 5_000,
+            first_scan_rows: 600,
+            full_text_try: std::time::Duration::from_millis(100),
+            ordered_scan_rows: 5_000,
+        }
+    }
+}
+
+/// [`list_products`] with other thresholds (tests use small ones to take every path).
+pub async fn list_products_tuned(
+    db: &Db,
+    query: &ListQuery,
+    tuning: SearchTuning,
+) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+    if query.words.is_empty() {
+        return Ok(page_of(fetch_listing(db, query).await?, query));
+    }
+    let full_text = || metrics::counter!("catalog_search_total", "plan" => "full_text");
+    let in_order = || metrics::counter!("catalog_search_total", "plan" => "ordered_scan");
+    let mut scan = OrderedScan::new(query);
+    match db.dialect {
+        Dialect::Sqlite => {
+            if count_matches(db, query, tuning.few_matches + 1).await? <= tuning.few_matches {
+                full_text().increment(1);
+                return list_products_via_full_text(db, query).await;
+            }
+        }
+        Dialect::MySql => {
+            // Common words fill the page within a few hundred rows; rare ones are quick for
+            // InnoDB's index, which is only slow when a word has many matches: tried with a
+            // deadline, the server stops it.
+            if let Some(page) = scan.advance(db, tuning.first_scan_rows).await? {
+                in_order().increment(1);
+                return Ok(page);
+            }
+            if let Some(rows) = fetch_listing_within(db, query, tuning.full_text_try).await? {
+                full_text().increment(1);
+                return Ok(page_of(rows, query));
+            }
+        }
+    }
+    if let Some(page) = scan.advance(db, tuning.ordered_scan_rows).await? {
+        in_order().increment(1);
+        return Ok(page);
+    }
+    full_text().increment(1);
+    list_products_via_full_text(db, query).await
+}
+
+/// A search answered by the full-text index: every match is found, then sorted. Fast when
+/// few products match; public so tests can compare it with [`list_products`].
+pub async fn list_products_via_full_text(
+    db: &Db,
+    query: &ListQuery,
+) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+    Ok(page_of(fetch_listing(db, query).await?, query))
+}
+
+/// Counts a search's matches on SQLite, at most `?` of them: FTS5 yields matches in rowid
+/// order and stops at the LIMIT, so this reads at most that many postings per word.
+pub const COUNT_MATCHES_SQLITE: &str =
+    "SELECT COUNT(*) FROM (SELECT rowid FROM products_search WHERE products_search MATCH ? LIMIT ?) AS m";
+
+async fn count_matches(db: &Db, query: &ListQuery, cap: i64) -> Result<i64, CatalogError> {
+    Ok(sqlx::query_scalar(COUNT_MATCHES_SQLITE)
+        .bind(fts5_expression(&query.words))
+        .bind(cap)
+        .fetch_one(&db.pool)
+        .await?)
+}
+
+/// A search read off the listing without its words, in index order and in growing chunks,
+/// keeping the products that match the words, until the page (and one more, for the cursor)
+/// is full or the listing ends. It can stop at a budget of rows and go on later.
+struct OrderedScan<'q> {
+    query: &'q ListQuery,
+    words: Vec<String>,
+    scan: ListQuery,
+    found: Vec<(Product, CursorKey)>,
+    read: usize,
+}
+
+impl<'q> OrderedScan<'q> {
+    fn new(query: &'q ListQuery) -> Self {
+        Self {
+            query,
+            words: fold_words(&query.words),
+            scan: ListQuery {
+                words: Vec::new(),
+                limit: (query.limit * 4).max(32),
+                ..query.clone()
+            },
+            found: Vec::with_capacity(query.limit as usize + 1),
+            read: 0,
+        }
+    }
+
+    /// Reads on until the page is complete (`Some`) or `budget` rows have been read in all
+    /// (`None`).
+    async fn advance(
+        &mut self,
+        db: &Db,
+        budget: usize,
+    ) -> Result<Option<(Vec<Product>, Option<Cursor>)>, CatalogError> {
+        let wanted = self.query.limit as usize + 1;
+        while self.read < budget {
+            let chunk = self.scan.limit as usize;
+            let rows = fetch_listing(db, &self.scan).await?;
+            let complete = rows.len() <= chunk;
+            self.read += rows.len().min(chunk);
+            let last = rows
+                .get(chunk - 1)
+                .map(|(p, key)| (p.id.clone(), key.clone()));
+            for (product, key) in rows.into_iter().take(chunk) {
+                if matches_words(&self.words, &product) {
+                    self.found.push((product, key));
+                    if self.found.len() == wanted {
+                        return Ok(Some(page_of(std::mem::take(&mut self.found), self.query)));
+                    }
+                }
+            }
+            match last {
+                Some((id, key)) if !complete => {
+                    self.scan.after = Some(Cursor {
+                        sort: self.query.sort,
+                        key,
+                        id,
+                    })
+                }
+                _ => return Ok(Some(page_of(std::mem::take(&mut self.found), self.query))),
+            }
+            self.scan.limit = (self.scan.limit * 4).min(1_000);
+        }
+        Ok(None)
+    }
+}
+
+/// The full-text statement of `query` (MySQL), stopped by the server after `deadline`:
+/// `None` when it was.
+async fn fetch_listing_within(
+    db: &Db,
+    query: &ListQuery,
+    deadline: std::time::Duration,
+) -> Result<Option<Vec<(Product, CursorKey)>>, CatalogError> {
+    let (sql, binds) = listing_sql(db.dialect, query);
+    let sql = if is_mariadb(db).await? {
+        format!(
+            "SET STATEMENT max_statement_time = {:.3} FOR {sql}",
+            deadline.as_secs_f64().max(0.001)
+        )
+    } else {
+        sql.replacen(
+            "SELECT ",
+            &format!(
+                "SELECT /*+ MAX_EXECUTION_TIME({}) */ ",
+                deadline.as_millis().max(1)
+            ),
+            1,
+        )
+    };
+    match fetch_rows(db, &sql, binds, query.sort).await {
+        Ok(rows) => Ok(Some(rows)),
+        // Interrupted (MariaDB 1969, MySQL 3024, or InnoDB's full-text search aborted).
+        Err(sqlx::Error::Database(err)) => {
+            tracing::debug!(error = %err, "full-text search stopped at its deadline");
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Whether the MySQL-dialect server is MariaDB (asked once per process).
+async fn is_mariadb(db: &Db) -> Result<bool, CatalogError> {
+    static MARIADB: tokio::sync::OnceCell<bool> = tokio::sync::OnceCell::const_new();
+    MARIADB
+        .get_or_try_init(|| async {
+            let version: String = sqlx::query_scalar("SELECT VERSION()")
+                .fetch_one(&db.pool)
+                .await?;
+            Ok::<_, CatalogError>(version.to_ascii_lowercase().contains("mariadb"))
+        })
+        .await
+        .copied()
+}
+
+/// The rows of `query` (at most `limit + 1`), each with its sort key.
+async fn fetch_listing(
+    db: &Db,
+    query: &ListQuery,
+) -> Result<Vec<(Product, CursorKey)>, CatalogError> {
+    let (sql, binds) = listing_sql(db.dialect, query);
+    Ok(fetch_rows(db, &sql, binds, query.sort).await?)
+}
+
+async fn fetch_rows(
+    db: &Db,
+    sql: &str,
+    binds: Vec<Bind>,
+    sort: Sort,
+) -> Result<Vec<(Product, CursorKey)>, sqlx::Error> {
+    let mut q = sqlx::query(sql);
     for bind in binds {
         q = match bind {
             Bind::Int(v) => q.bind(v),
@@ -167,30 +392,74 @@ pub async fn list_products(
         };
     }
     let rows = q.fetch_all(&db.pool).await?;
-    let mut products = rows
-        .iter()
-        .map(product_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let next = if products.len() > query.limit as usize {
-        products.truncate(query.limit as usize);
-        let last = products.last().expect("page is not empty");
-        let key = match query.sort {
-            Sort::Name => CursorKey::Text(last.name.clone()),
-            Sort::PriceAsc | Sort::PriceDesc => CursorKey::Int(last.price),
-            Sort::Newest => {
-                let created: i64 = rows[query.limit as usize - 1].try_get("created_at")?;
-                CursorKey::Int(created)
-            }
-        };
-        Some(Cursor {
+    rows.iter()
+        .map(|row| {
+            let product = product_from_row(row)?;
+            let key = match sort {
+                Sort::Name => CursorKey::Text(product.name.clone()),
+                Sort::PriceAsc | Sort::PriceDesc => CursorKey::Int(product.price),
+                Sort::Newest => CursorKey::Int(row.try_get("created_at")?),
+            };
+            Ok((product, key))
+        })
+        .collect()
+}
+
+/// The first `limit` rows and, when there are more, the cursor after the last of them.
+fn page_of(
+    mut rows: Vec<(Product, CursorKey)>,
+    query: &ListQuery,
+) -> (Vec<Product>, Option<Cursor>) {
+    let next = if rows.len() > query.limit as usize {
+        rows.truncate(query.limit as usize);
+        rows.last().map(|(product, key)| Cursor {
             sort: query.sort,
-            key,
-            id: last.id.clone(),
+            key: key.clone(),
+            id: product.id.clone(),
         })
     } else {
         None
     };
-    Ok((products, next))
+    (rows.into_iter().map(|(product, _)| product).collect(), next)
+}
+
+/// Text as both full-text indexes compare it: lower case, without diacritics (SQLite's
+/// `remove_diacritics`, MySQL's accent-insensitive collation).
+fn fold(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn fold_words(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| fold(w)).collect()
+}
+
+/// Whether every (folded) word starts a word of the product's name or description: the
+/// full-text indexes' prefix match, for a product already read.
+pub fn matches_words(words: &[String], product: &Product) -> bool {
+    let name = fold(&product.name);
+    let description = fold(&product.description);
+    let tokens = || {
+        name.split(|c: char| !c.is_alphanumeric())
+            .chain(description.split(|c: char| !c.is_alphanumeric()))
+    };
+    words
+        .iter()
+        .all(|word| tokens().any(|token| token.starts_with(word.as_str())))
+}
+
+/// An FTS5 expression requiring every word as a prefix (words are alphanumeric, so quoting
+/// them is safe).
+fn fts5_expression(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 #[derive(Debug, Clone)]
@@ -262,7 +531,23 @@ pub async fn update_product(
     id: &str,
     changes: &ProductChanges,
 ) -> Result<Option<Product>, CatalogError> {
-    let mut sets = vec!["updated_at = ?".to_string()];
+    update_product_if(db, id, changes, None).await
+}
+
+/// Applies `changes` if the product is still at `expected_version` (any version when `None`),
+/// in one conditional statement, and moves it to the next version. `None` when nothing
+/// matched: no such product, or (with a version) someone changed it first.
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn update_product_if(
+    db: &Db,
+    id: &str,
+    changes: &ProductChanges,
+    expected_version: Option<i64>,
+) -> Result<Option<Product>, CatalogError> {
+    let mut sets = vec![
+        "updated_at = ?".to_string(),
+        "version = version + 1".to_string(),
+    ];
     let mut binds: Vec<Option<Bind>> = vec![Some(Bind::Int(now_ms()))];
     let mut text = |column: &str, value: &Option<String>| {
         if let Some(v) = value {
@@ -290,7 +575,12 @@ pub async fn update_product(
         sets.push("image_url = ?".into());
         binds.push(v.clone().map(Bind::Text));
     }
-    let sql = format!("UPDATE products SET {} WHERE id = ?", sets.join(", "));
+    let condition = if expected_version.is_some() {
+        "id = ? AND version = ?"
+    } else {
+        "id = ?"
+    };
+    let sql = format!("UPDATE products SET {} WHERE {condition}", sets.join(", "));
     let mut q = sqlx::query(&sql);
     for bind in binds {
         q = match bind {
@@ -299,7 +589,11 @@ pub async fn update_product(
             None => q.bind(Option::<String>::None),
         };
     }
-    let done = q.bind(id).execute(&db.pool).await?;
+    q = q.bind(id);
+    if let Some(version) = expected_version {
+        q = q.bind(version);
+    }
+    let done = q.execute(&db.pool).await?;
     if done.rows_affected() == 0 {
         return Ok(None);
     }

@@ -20,4 +20,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("0002_flights_route.sqlite.sql"),
         mysql: include_str!("0002_flights_route.mysql.sql"),
     },
+    // A version per flight for the back office's conditional edits (ETag / If-Match), and
+    // flights by departure for its schedule list.
+    Migration {
+        version: 3,
+        name: "admin_versions",
+        sqlite: include_str!("0003_admin_versions.sqlite.sql"),
+        mysql: include_str!("0003_admin_versions.mysql.sql"),
+    },
 ];

@@ -164,7 +164,7 @@ fn usd() -> String {
 }
 
 impl FareInput {
-    fn check(&self) -> Result<CabinFares, ApiError> {
+    pub(crate) fn check(&self) -> Result<CabinFares, ApiError> {
         if self.basic <= 0 || self.standard <= 0 || self.flex <= 0 {
             return Err(ApiError::validation(
                 "fares",
@@ -199,12 +199,13 @@ pub struct CreateFlight {
     pub fares: Vec<FareInput>,
 }
 
-#[tracing::instrument(skip_all, fields(caller = %caller.0))]
-async fn create_flight(
-    State(state): State<FlightState>,
-    caller: ServiceCaller,
-    Json(body): Json<CreateFlight>,
-) -> Result<(StatusCode, Json<FlightView>), FlightError> {
+/// A new flight from its parts, every one checked: known airports that differ, a future
+/// departure, a duration of 20 minutes to a day, a known aircraft, fares for its cabins.
+pub(crate) fn plan_flight(
+    state: &FlightState,
+    body: &CreateFlight,
+    departure: i64,
+) -> Result<NewFlight, FlightError> {
     let number = domain::parse_flight_number(&body.number)?;
     let origin = state.known("origin", Some(&body.origin))?.code.clone();
     let destination = state
@@ -214,9 +215,6 @@ async fn create_flight(
     if origin == destination {
         return Err(ApiError::validation("destination", "must differ from the origin").into());
     }
-    let departure = chrono::DateTime::parse_from_rfc3339(&body.departure)
-        .map_err(|_| ApiError::validation("departure", "must be an RFC 3339 time"))?
-        .timestamp_millis();
     if departure <= wayfare_chassis::db::now_ms() {
         return Err(ApiError::validation("departure", "must be in the future").into());
     }
@@ -239,7 +237,7 @@ async fn create_flight(
     if fares.is_empty() {
         return Err(ApiError::validation("fares", "at least one cabin needs fares").into());
     }
-    let flight = NewFlight {
+    Ok(NewFlight {
         row: FlightRow {
             id: uuid::Uuid::now_v7().to_string(),
             number,
@@ -253,7 +251,19 @@ async fn create_flight(
             cancel_reason: None,
         },
         fares,
-    };
+    })
+}
+
+#[tracing::instrument(skip_all, fields(caller = %caller.0))]
+async fn create_flight(
+    State(state): State<FlightState>,
+    caller: ServiceCaller,
+    Json(body): Json<CreateFlight>,
+) -> Result<(StatusCode, Json<FlightView>), FlightError> {
+    let departure = chrono::DateTime::parse_from_rfc3339(&body.departure)
+        .map_err(|_| ApiError::validation("departure", "must be an RFC 3339 time"))?
+        .timestamp_millis();
+    let flight = plan_flight(&state, &body, departure)?;
     if !store::insert_flight(&state.db, &flight).await? {
         return Err(ApiError::conflict(
             "duplicate_flight",
@@ -332,8 +342,13 @@ async fn delay(
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
-    pub reason: String,
+    /// Shown to travellers; a generic reason when absent.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
+
+/// The reason a cancellation without one gets.
+const DEFAULT_CANCEL_REASON: &str = "operational reasons";
 
 async fn cancel(
     State(state): State<FlightState>,
@@ -341,12 +356,17 @@ async fn cancel(
     Path(id): Path<String>,
     Json(body): Json<CancelRequest>,
 ) -> Result<Json<FlightView>, FlightError> {
-    let reason = body.reason.trim();
+    let reason = body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(DEFAULT_CANCEL_REASON);
     if reason.is_empty() || reason.len() > 500 {
         return Err(ApiError::validation("reason", "must be 1 to 500 characters").into());
     }
     existing(&state, &id).await?;
     if store::cancel(&state.db, &id, reason).await? {
+        store::admin::bump_version(&state.db, &id).await?;
         metrics::counter!("flight_cancellations_total").increment(1);
         tracing::info!(caller = %caller.0, flight_id = %id, "flight cancelled");
     }

@@ -2,6 +2,7 @@
 //! calendar, flights and seat maps. All reads; `internal` holds seat holds and the admin
 //! endpoints.
 
+pub mod admin;
 pub mod internal;
 
 use std::collections::HashMap;
@@ -49,7 +50,8 @@ pub fn router(state: FlightState) -> Router {
         .route("/api/flights/{id}", get(show_flight))
         .route("/api/flights/{id}/seats", get(seat_map))
         .with_state(state.clone())
-        .merge(internal::router(state))
+        .merge(internal::router(state.clone()))
+        .merge(admin::router(state))
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 

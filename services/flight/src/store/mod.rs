@@ -2,6 +2,7 @@
 //! seat holds. Plain SQL that runs unchanged on SQLite and MySQL/MariaDB (`?` placeholders,
 //! integers for times).
 
+pub mod admin;
 pub mod holds;
 
 use std::collections::{HashMap, HashSet};

@@ -81,6 +81,10 @@ pub fn normalize_path(path: &str) -> Result<String, PathError> {
     if !path.starts_with('/') {
         return Err(PathError::Malformed);
     }
+    // The common case, on every request: nothing encoded and no dot-segment.
+    if !path.contains('%') && !path.split('/').any(|s| s == "." || s == "..") {
+        return Ok(path.to_string());
+    }
     let mut out: Vec<&str> = Vec::new();
     let segments: Vec<&str> = path[1..].split('/').collect();
     let last = segments.len() - 1;

@@ -14,7 +14,7 @@ use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use wayfare_chassis::client::{Outbound, ServiceClient};
-use wayfare_chassis::identity::TokenVerifier;
+use wayfare_chassis::identity::{Role, TokenVerifier};
 use wayfare_chassis::server::RouteLabel;
 use wayfare_chassis::ApiError;
 
@@ -25,6 +25,8 @@ use crate::store::RateLimiter;
 pub struct GatewayState {
     pub upstreams: Arc<HashMap<&'static str, ServiceClient>>,
     pub routes: Arc<RouteTable>,
+    /// The role a service's public routes need (from the registry), checked here first.
+    pub required_roles: Arc<HashMap<&'static str, Role>>,
     pub verifier: Option<TokenVerifier>,
     pub limiter: RateLimiter,
     pub trusted_proxy_hops: usize,
@@ -157,15 +159,13 @@ async fn proxy(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let path = req.uri().path().to_string();
-    let label = state
-        .routes
-        .route_request(&path)
-        .ok()
-        .and_then(|(normalized, _, _)| state.routes.route_for(&normalized))
-        .map(|(prefix, _)| prefix)
+    // Routed once: the route's prefix labels the metrics, its service gets the request.
+    let routed = state.routes.route_request(req.uri().path());
+    let label = routed
+        .as_ref()
+        .map(|(_, prefix, _)| *prefix)
         .unwrap_or("/api/unknown");
-    let mut response = match forward(&state, peer, req).await {
+    let mut response = match forward(&state, peer, req, routed).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -177,20 +177,16 @@ async fn forward(
     state: &GatewayState,
     peer: SocketAddr,
     req: Request,
+    routed: Result<(String, &'static str, &'static str), PathError>,
 ) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let (normalized, _, service) = state
-        .routes
-        .route_request(parts.uri.path())
-        .map_err(|err| match err {
-            PathError::Climbs => {
-                ApiError::BadRequest("the path climbs out of the API it names".into())
-            }
-            PathError::Malformed => {
-                ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
-            }
-            PathError::Unknown => ApiError::NotFound("no such API".into()),
-        })?;
+    let (normalized, _, service) = routed.map_err(|err| match err {
+        PathError::Climbs => ApiError::BadRequest("the path climbs out of the API it names".into()),
+        PathError::Malformed => {
+            ApiError::BadRequest("the path is not valid UTF-8 percent-encoding".into())
+        }
+        PathError::Unknown => ApiError::NotFound("no such API".into()),
+    })?;
     let upstream = state
         .upstreams
         .get(service)
@@ -204,6 +200,7 @@ async fn forward(
         .await?;
     // Reject bad tokens here so forged traffic never reaches a service; the service verifies
     // again itself (it trusts no identity it did not check).
+    let required_role = state.required_roles.get(service).copied();
     if parts.headers.contains_key(header::AUTHORIZATION) {
         let token = wayfare_chassis::identity::bearer_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header".into()))?;
@@ -213,6 +210,16 @@ async fn forward(
             .ok_or_else(|| ApiError::Unavailable("auth is not configured".into()))?;
         let claims = verifier.verify(token).await?;
         state.limiter.per_user(&claims.sub).await?;
+        if required_role.is_some_and(|role| claims.role != role) {
+            return Err(ApiError::Forbidden(format!(
+                "this API needs the {} role",
+                required_role.map(Role::as_str).unwrap_or_default()
+            )));
+        }
+    } else if required_role.is_some() {
+        return Err(ApiError::Unauthorized(
+            "this API needs an access token".into(),
+        ));
     }
 
     let body = axum::body::to_bytes(body, state.body_limit_bytes)

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use wayfare_chassis::db::{now_ms, Db};
 use wayfare_chassis::error::Problem;
-use wayfare_chassis::identity::{AuthUser, TokenVerifier};
+use wayfare_chassis::identity::{AuthUser, InternalGuard, TokenVerifier};
 use wayfare_chassis::openapi::{BearerAuth, CommonResponses};
 use wayfare_chassis::worker::poll_until;
 use wayfare_chassis::{ApiError, Json, NewestFirst, Page};
@@ -33,7 +33,11 @@ pub struct OrderState {
     pub verifier: TokenVerifier,
     /// How long a duplicate checkout waits for the first one with its key to settle.
     pub duplicate_wait: Duration,
+    /// Who may call `/internal/**` (the admin service).
+    pub internal: InternalGuard,
 }
+
+pub mod admin;
 
 pub fn router(state: OrderState) -> Router {
     Router::new()
@@ -45,7 +49,8 @@ pub fn router(state: OrderState) -> Router {
         .route("/api/orders", post(checkout).get(list_orders))
         .route("/api/orders/{id}", get(show_order))
         .route("/api/orders/{id}/cancel", post(cancel_order))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(admin::router(state))
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 

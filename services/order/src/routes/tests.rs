@@ -51,6 +51,7 @@ fn token(sub: &str) -> String {
         exp: now + 300,
         jti: uuid::Uuid::new_v4().to_string(),
         sid: None,
+        iat_ms: None,
     };
     let der = signing_key().to_pkcs8_der().unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
@@ -70,6 +71,13 @@ fn app(h: &Harness) -> Router {
         carts: h.carts.clone(),
         verifier: verifier(),
         duplicate_wait: Duration::from_secs(2),
+        internal: wayfare_chassis::identity::InternalGuard {
+            identity: wayfare_chassis::identity::ServiceIdentity::new(
+                crate::NAME,
+                b"order-tests-service-key-0123456789abcdef",
+            ),
+            allowed_callers: super::admin::ALLOWED_CALLERS,
+        },
     })
 }
 

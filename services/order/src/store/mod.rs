@@ -227,3 +227,141 @@ pub async fn stale(
     let orders = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     with_lines_all(db, orders).await
 }
+
+/// What the back office may filter orders by.
+#[derive(Debug, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub user_id: Option<String>,
+    /// Created at or after (Unix ms).
+    pub from_ms: Option<i64>,
+    /// Created before (Unix ms).
+    pub to_ms: Option<i64>,
+}
+
+/// Every customer's orders, newest first, after the cursor `(created_at, id)`, filtered.
+pub async fn search(
+    db: &Db,
+    filter: &OrderFilter,
+    after: Option<(i64, String)>,
+    limit: u32,
+) -> Result<Vec<Order>, OrderError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM orders WHERE 1 = 1");
+    if filter.status.is_some() {
+        sql.push_str(" AND status = ?");
+    }
+    if filter.user_id.is_some() {
+        sql.push_str(" AND user_id = ?");
+    }
+    if filter.from_ms.is_some() {
+        sql.push_str(" AND created_at >= ?");
+    }
+    if filter.to_ms.is_some() {
+        sql.push_str(" AND created_at < ?");
+    }
+    if after.is_some() {
+        sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+    }
+    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    let mut query = sqlx::query(&sql);
+    if let Some(status) = filter.status {
+        query = query.bind(status.as_str());
+    }
+    if let Some(user_id) = &filter.user_id {
+        query = query.bind(user_id.clone());
+    }
+    if let Some(from) = filter.from_ms {
+        query = query.bind(from);
+    }
+    if let Some(to) = filter.to_ms {
+        query = query.bind(to);
+    }
+    if let Some((created_at, id)) = &after {
+        query = query.bind(*created_at).bind(*created_at).bind(id.clone());
+    }
+    let rows = query.bind(i64::from(limit)).fetch_all(&db.pool).await?;
+    let orders = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    with_lines_all(db, orders).await
+}
+
+/// One order that counts in the sales figures: when, in what, how much, how it ended.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SaleRow {
+    pub id: String,
+    pub status: String,
+    pub total: i64,
+    pub currency: String,
+    pub created_at: i64,
+}
+
+/// Orders created in `[from_ms, to_ms)` that were paid (confirmed, or cancelled after).
+pub async fn sales(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<SaleRow>, OrderError> {
+    let rows = sqlx::query(
+        "SELECT id, status, total, currency, created_at FROM orders WHERE created_at >= ? AND created_at < ? AND status IN ('confirmed', 'cancelling', 'cancelled') ORDER BY created_at",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(SaleRow::from_row)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A product's sales over confirmed orders created in `[from_ms, to_ms)`.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ProductSales {
+    pub product_id: String,
+    pub name: String,
+    pub currency: String,
+    pub quantity: i64,
+    pub revenue: i64,
+}
+
+/// The best-selling products (by quantity) over confirmed orders created in the range.
+pub async fn top_products(
+    db: &Db,
+    from_ms: i64,
+    to_ms: i64,
+    limit: u32,
+) -> Result<Vec<ProductSales>, OrderError> {
+    // Summed in Rust: SUM over integers comes back as DECIMAL on MySQL, which the portable
+    // driver does not read.
+    let rows = sqlx::query(
+        "SELECT l.product_id, l.name, o.currency, l.quantity, l.unit_price FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.created_at >= ? AND o.created_at < ? AND o.status = 'confirmed'",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_product: std::collections::BTreeMap<(String, String), ProductSales> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        let product_id: String = row.try_get("product_id")?;
+        let currency: String = row.try_get("currency")?;
+        let quantity: i64 = row.try_get("quantity")?;
+        let unit_price: i64 = row.try_get("unit_price")?;
+        let entry = by_product
+            .entry((product_id.clone(), currency.clone()))
+            .or_insert_with(|| ProductSales {
+                product_id,
+                name: String::new(),
+                currency,
+                quantity: 0,
+                revenue: 0,
+            });
+        entry.name = row.try_get("name")?;
+        entry.quantity += quantity;
+        entry.revenue += quantity * unit_price;
+    }
+    let mut top: Vec<ProductSales> = by_product.into_values().collect();
+    top.sort_by(|a, b| {
+        b.quantity
+            .cmp(&a.quantity)
+            .then(b.revenue.cmp(&a.revenue))
+            .then(a.product_id.cmp(&b.product_id))
+    });
+    top.truncate(limit as usize);
+    Ok(top)
+}

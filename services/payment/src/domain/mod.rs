@@ -1,6 +1,7 @@
 //! payment's domain: payment states, the provider abstraction, and the built-in simulated
 //! provider with its documented test payment methods.
 
+pub mod http_provider;
 pub mod jobs;
 pub mod simulated;
 

@@ -1,6 +1,7 @@
 //! payment's HTTP API: the owner's view of a payment, plus (in `internal`) charges and
 //! refunds with Stripe-like idempotency for the other services.
 
+pub mod admin;
 pub mod internal;
 
 use std::sync::Arc;
@@ -33,7 +34,8 @@ pub fn router(state: PaymentState) -> Router {
     Router::new()
         .route("/api/payments/{id}", get(show))
         .with_state(state.clone())
-        .merge(internal::router(state))
+        .merge(internal::router(state.clone()))
+        .merge(admin::router(state))
         .merge(wayfare_chassis::openapi::router(ApiDoc::openapi()))
 }
 

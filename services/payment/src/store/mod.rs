@@ -290,3 +290,19 @@ pub async fn record_refund(
     tx.commit().await?;
     Ok(Some(refund))
 }
+
+/// How many charges made in `[from_ms, to_ms)` are in each status.
+pub async fn charges_by_status(
+    db: &Db,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, i64)>, PaymentError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM payments WHERE created_at >= ? AND created_at < ? GROUP BY status",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows)
+}
