@@ -48,7 +48,7 @@ pub struct FlightParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/admin/flights", tag = "admin", security(("bearer" = [])), params(FlightParams), responses((status = 200, description = "Flights by departure, each with its load factor", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_flights", path = "/api/admin/flights", tag = "admin", security(("bearer" = [])), params(FlightParams), responses((status = 200, description = "Flights by departure, each with its load factor", body = Object)))]
 pub async fn list_flights(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -59,7 +59,7 @@ pub async fn list_flights(
     Ok(read(&state, "flight", format!("/internal/admin/flights{query}")).await)
 }
 
-#[utoipa::path(post, path = "/api/admin/flights", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "The flight created", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_create_flight", path = "/api/admin/flights", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "The flight created", body = Object)))]
 pub async fn create_flight(
     State(state): State<AdminState>,
     staff: Staff,
@@ -77,7 +77,7 @@ pub async fn create_flight(
     audited(&state, &staff, change, request).await
 }
 
-#[utoipa::path(get, path = "/api/admin/flights/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id")), responses((status = 200, description = "The flight with its load factor; its version is the ETag", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_show_flight", path = "/api/admin/flights/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id")), responses((status = 200, description = "The flight with its load factor; its version is the ETag", body = Object)))]
 pub async fn show_flight(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -91,7 +91,7 @@ pub async fn show_flight(
     .await
 }
 
-#[utoipa::path(patch, path = "/api/admin/flights/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Fares changed, or delayed (`departs_at`/`arrives_at`; bookings show the new times)", body = Object)))]
+#[utoipa::path(patch, operation_id = "admin_update_flight", path = "/api/admin/flights/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Fares changed, or delayed (`departs_at`/`arrives_at`; bookings show the new times)", body = Object)))]
 pub async fn update_flight(
     State(state): State<AdminState>,
     staff: Staff,
@@ -125,7 +125,7 @@ pub async fn update_flight(
 /// booking on it with a full refund. Both steps are idempotent and resumable, so a retried
 /// cancel, or one whose admin process died half-way, refunds each booking exactly once; and
 /// booking's own follower of flight cancellations finishes the job if this call cannot.
-#[utoipa::path(post, path = "/api/admin/flights/{id}/cancel", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id")), request_body(content = Option<Object>, description = "Optional `{\"reason\"}`, shown to travellers"), responses((status = 200, description = "Cancelled; `bookings` counts the bookings cancelled and refunded now (null when booking will finish it shortly)", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_cancel_flight", path = "/api/admin/flights/{id}/cancel", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Flight id")), request_body(content = Option<Object>, description = "Optional `{\"reason\"}`, shown to travellers"), responses((status = 200, description = "Cancelled; `bookings` counts the bookings cancelled and refunded now (null when booking will finish it shortly)", body = Object)))]
 pub async fn cancel_flight(
     State(state): State<AdminState>,
     staff: Staff,
@@ -161,7 +161,11 @@ pub async fn cancel_flight(
             write_request(
                 Method::POST,
                 bookings_at,
-                &serde_json::json!({}),
+                // The travellers see the airline's reason.
+                &match body.get("reason") {
+                    Some(reason) => serde_json::json!({ "reason": reason }),
+                    None => serde_json::json!({}),
+                },
                 &HeaderMap::new(),
             ),
         )
@@ -207,7 +211,7 @@ pub async fn cancel_flight(
     Ok(axum::Json(after).into_response())
 }
 
-#[utoipa::path(post, path = "/api/admin/schedules", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Every flight of the schedule created (`created`, `existing`, `flights`)", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_create_schedule", path = "/api/admin/schedules", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Every flight of the schedule created (`created`, `existing`, `flights`)", body = Object)))]
 pub async fn create_schedule(
     State(state): State<AdminState>,
     staff: Staff,
@@ -255,7 +259,7 @@ pub struct BookingParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/admin/bookings", tag = "admin", security(("bearer" = [])), params(BookingParams), responses((status = 200, description = "Bookings, newest first", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_bookings", path = "/api/admin/bookings", tag = "admin", security(("bearer" = [])), params(BookingParams), responses((status = 200, description = "Bookings, newest first", body = Object)))]
 pub async fn list_bookings(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -271,7 +275,7 @@ pub async fn list_bookings(
     .await)
 }
 
-#[utoipa::path(get, path = "/api/admin/bookings/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, description = "The booking", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_show_booking", path = "/api/admin/bookings/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, description = "The booking", body = Object)))]
 pub async fn show_booking(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -285,7 +289,7 @@ pub async fn show_booking(
     .await
 }
 
-#[utoipa::path(post, path = "/api/admin/bookings/{id}/cancel", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), request_body(content = Option<Object>, description = "Optional `{\"reason\"}`"), responses((status = 200, description = "Cancelled with the refund its fare family gives", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_cancel_booking", path = "/api/admin/bookings/{id}/cancel", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Booking id")), request_body(content = Option<Object>, description = "Optional `{\"reason\"}`"), responses((status = 200, description = "Cancelled with the refund its fare family gives", body = Object)))]
 pub async fn cancel_booking(
     State(state): State<AdminState>,
     staff: Staff,

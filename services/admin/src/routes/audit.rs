@@ -57,7 +57,7 @@ impl AuditParams {
     }
 }
 
-#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditParams), responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntryView>)))]
+#[utoipa::path(get, operation_id = "admin_list", path = "/api/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditParams), responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntryView>)))]
 pub async fn list(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -73,7 +73,7 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/api/admin/audit.csv", tag = "admin", security(("bearer" = [])), params(AuditParams), responses((status = 200, description = "The filtered audit log as CSV, newest first (at most the configured number of rows)", content_type = "text/csv", body = String)))]
+#[utoipa::path(get, operation_id = "admin_export", path = "/api/admin/audit.csv", tag = "admin", security(("bearer" = [])), params(AuditParams), responses((status = 200, description = "The filtered audit log as CSV, newest first (at most the configured number of rows)", content_type = "text/csv", body = String)))]
 pub async fn export(
     State(state): State<AdminState>,
     _staff: Staff,

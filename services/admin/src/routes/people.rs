@@ -36,7 +36,7 @@ pub struct UserParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", security(("bearer" = [])), params(UserParams), responses((status = 200, description = "Accounts, newest first", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_users", path = "/api/admin/users", tag = "admin", security(("bearer" = [])), params(UserParams), responses((status = 200, description = "Accounts, newest first", body = Object)))]
 pub async fn list_users(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -47,7 +47,7 @@ pub async fn list_users(
     Ok(read(&state, "auth", format!("/internal/admin/users{query}")).await)
 }
 
-#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "User id")), responses((status = 200, description = "The account; its version is the ETag", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_show_user", path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "User id")), responses((status = 200, description = "The account; its version is the ETag", body = Object)))]
 pub async fn show_user(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -66,7 +66,7 @@ pub struct UserChange {
     disabled: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = UserChange, responses((status = 200, description = "Changed; the account's existing tokens are void", body = Object)))]
+#[utoipa::path(patch, operation_id = "admin_change_user", path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = UserChange, responses((status = 200, description = "Changed; the account's existing tokens are void", body = Object)))]
 pub async fn change_user(
     State(state): State<AdminState>,
     staff: Staff,

@@ -55,7 +55,7 @@ pub struct ProductParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/admin/products", tag = "admin", security(("bearer" = [])), params(ProductParams), responses((status = 200, description = "Every product, inactive ones included", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_products", path = "/api/admin/products", tag = "admin", security(("bearer" = [])), params(ProductParams), responses((status = 200, description = "Every product, inactive ones included", body = Object)))]
 pub async fn list_products(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -71,7 +71,7 @@ pub async fn list_products(
     .await)
 }
 
-#[utoipa::path(post, path = "/api/admin/products", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Created (with its version in ETag)", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_create_product", path = "/api/admin/products", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Created (with its version in ETag)", body = Object)))]
 pub async fn create_product(
     State(state): State<AdminState>,
     staff: Staff,
@@ -94,7 +94,7 @@ pub async fn create_product(
     audited(&state, &staff, change, request).await
 }
 
-#[utoipa::path(get, path = "/api/admin/products/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), responses((status = 200, description = "The product; its version is the ETag", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_show_product", path = "/api/admin/products/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), responses((status = 200, description = "The product; its version is the ETag", body = Object)))]
 pub async fn show_product(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -108,7 +108,7 @@ pub async fn show_product(
     .await
 }
 
-#[utoipa::path(patch, path = "/api/admin/products/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Changed (deactivate with `active: false`)", body = Object)))]
+#[utoipa::path(patch, operation_id = "admin_update_product", path = "/api/admin/products/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Changed (deactivate with `active: false`)", body = Object)))]
 pub async fn update_product(
     State(state): State<AdminState>,
     staff: Staff,
@@ -133,7 +133,7 @@ pub async fn update_product(
     .await
 }
 
-#[utoipa::path(put, path = "/api/admin/products/{id}/stock", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Stock set: `{\"stock\": n}`", body = Object)))]
+#[utoipa::path(put, operation_id = "admin_set_stock", path = "/api/admin/products/{id}/stock", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Stock set: `{\"stock\": n}`", body = Object)))]
 pub async fn set_stock(
     State(state): State<AdminState>,
     staff: Staff,
@@ -158,12 +158,12 @@ pub async fn set_stock(
     .await
 }
 
-#[utoipa::path(get, path = "/api/admin/categories", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Every category", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_categories", path = "/api/admin/categories", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Every category", body = Object)))]
 pub async fn list_categories(State(state): State<AdminState>, _staff: Staff) -> Response {
     read(&state, "catalog", "/internal/admin/categories".into()).await
 }
 
-#[utoipa::path(post, path = "/api/admin/categories", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Created: `{\"id\"?, \"name\"}`", body = Object)))]
+#[utoipa::path(post, operation_id = "admin_create_category", path = "/api/admin/categories", tag = "admin", security(("bearer" = [])), request_body = Object, responses((status = 201, description = "Created: `{\"id\"?, \"name\"}`", body = Object)))]
 pub async fn create_category(
     State(state): State<AdminState>,
     staff: Staff,
@@ -186,7 +186,7 @@ pub async fn create_category(
     audited(&state, &staff, change, request).await
 }
 
-#[utoipa::path(patch, path = "/api/admin/categories/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Renamed: `{\"name\"}`", body = Object)))]
+#[utoipa::path(patch, operation_id = "admin_rename_category", path = "/api/admin/categories/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on")), request_body = Object, responses((status = 200, description = "Renamed: `{\"name\"}`", body = Object)))]
 pub async fn rename_category(
     State(state): State<AdminState>,
     staff: Staff,
@@ -249,7 +249,7 @@ pub struct OrderParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/admin/orders", tag = "admin", security(("bearer" = [])), params(OrderParams), responses((status = 200, description = "Every customer's orders, newest first", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_list_orders", path = "/api/admin/orders", tag = "admin", security(("bearer" = [])), params(OrderParams), responses((status = 200, description = "Every customer's orders, newest first", body = Object)))]
 pub async fn list_orders(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -294,7 +294,7 @@ fn empty_page() -> Response {
     axum::Json(serde_json::json!({"items": [], "next_cursor": null})).into_response()
 }
 
-#[utoipa::path(get, path = "/api/admin/orders/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order, with its customer's id", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_show_order", path = "/api/admin/orders/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order, with its customer's id", body = Object)))]
 pub async fn show_order(
     State(state): State<AdminState>,
     _staff: Staff,
@@ -303,7 +303,7 @@ pub async fn show_order(
     read(&state, "order", path(&["internal", "admin", "orders", &id])).await
 }
 
-#[utoipa::path(post, path = "/api/admin/orders/{id}/refund", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "Refunded in full and its stock returned (once; again is 409 `already_refunded`)", body = Object), (status = 409, description = "Refunded already, or never paid", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, operation_id = "admin_refund_order", path = "/api/admin/orders/{id}/refund", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "Refunded in full and its stock returned (once; again is 409 `already_refunded`)", body = Object), (status = 409, description = "Refunded already, or never paid", body = Problem, content_type = "application/problem+json")))]
 pub async fn refund_order(
     State(state): State<AdminState>,
     staff: Staff,

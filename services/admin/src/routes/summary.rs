@@ -30,7 +30,7 @@ pub struct SummaryParams {
     low_stock_threshold: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/admin/summary", tag = "admin", security(("bearer" = [])), params(SummaryParams), responses((status = 200, description = "Orders and revenue per day and currency, refunds, bookings and their revenue, top products, products low on stock, departures in the next 48 hours with their load factor, and the payment decline rate", body = Object)))]
+#[utoipa::path(get, operation_id = "admin_summary", path = "/api/admin/summary", tag = "admin", security(("bearer" = [])), params(SummaryParams), responses((status = 200, description = "Orders and revenue per day and currency, refunds, bookings and their revenue, top products, products low on stock, departures in the next 48 hours with their load factor, and the payment decline rate", body = Object)))]
 pub async fn summary(
     State(state): State<AdminState>,
     _staff: Staff,

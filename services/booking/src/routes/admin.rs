@@ -169,11 +169,20 @@ pub struct FlightCancellation {
 /// Cancels every booking on a (cancelled) flight with a full refund, now rather than when
 /// the follower next looks. Idempotent: each booking's refund has one key, so a retry, or a
 /// race with the follower, refunds nobody twice.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlightCancelled {
+    /// The airline's reason, shown to travellers.
+    reason: Option<String>,
+}
+
 async fn cancel_flight_bookings(
     State(state): State<BookingState>,
     caller: ServiceCaller,
     Path(flight_id): Path<String>,
+    Json(body): Json<FlightCancelled>,
 ) -> Result<Json<FlightCancellation>, ApiError> {
+    let reason = text(body.reason, "reason", 500)?;
     let mut cancelled = 0;
     let mut pending = Vec::new();
     for id in store::on_flight(&state.db, &flight_id).await? {
@@ -185,7 +194,10 @@ async fn cancel_flight_bookings(
             .iter()
             .find(|s| s.flight_id == flight_id)
             .map_or(flight_id.clone(), |s| s.number.clone());
-        let why = format!("flight {number} was cancelled by the airline");
+        let why = match &reason {
+            Some(reason) => format!("flight {number} was cancelled by the airline: {reason}"),
+            None => format!("flight {number} was cancelled by the airline"),
+        };
         match state.saga.cancel(&booking, booking.total, &why).await {
             Ok(()) => cancelled += 1,
             Err(err) => {
