@@ -1057,3 +1057,63 @@ async fn a_crash_after_the_charge_is_ticketed_by_the_reconciler_with_exactly_one
         .status();
     let _ = second.wait();
 }
+
+#[tokio::test]
+async fn cancelling_after_a_charged_seat_change_refunds_each_charge_once() {
+    let app = spawn_app().await;
+    let flight = fresh_flight(&app, "WF 9071").await;
+    let token = app.mint_token(&uuid::Uuid::new_v4().to_string());
+    let held = book(
+        &app,
+        &token,
+        "dearer-seat",
+        &booking_body(&flight, "economy", "flex", json!([])),
+    )
+    .await;
+    assert_eq!(held.status, 201, "{}", held.body);
+    let id = held.body["id"].as_str().unwrap().to_string();
+    let paid = confirm(&app, &token, &id, "pm_card_ok").await;
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    let first_total = paid.body["total"].as_i64().unwrap();
+    // A dearer seat on a paid booking: its surcharge is charged at once, as a second payment.
+    let moved = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/bookings/{id}/seats"),
+            &json!({"seats": [{"passenger": 0, "flight_id": flight, "seat": "10A"}]}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let total = moved.body["total"].as_i64().unwrap();
+    assert!(total > first_total, "{}", moved.body);
+    assert_eq!(charges(&app, &id).await, 2);
+
+    // Flex refunds everything: both charges, each refunded once, however often it is asked.
+    for _ in 0..2 {
+        let cancelled = app
+            .post(
+                &format!("/api/bookings/{id}/cancel"),
+                &json!({}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        assert_eq!(cancelled.body["status"], "cancelled");
+        assert_eq!(cancelled.body["refunded_amount"], total);
+    }
+    let refunded: i64 = app
+        .count(
+            "payment",
+            &format!("SELECT COALESCE(CAST(SUM(r.amount) AS SIGNED), 0) FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = '{id}'"),
+        )
+        .await;
+    assert_eq!(refunded, total);
+    let refunds = app
+        .count(
+            "payment",
+            &format!("SELECT COUNT(*) FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = '{id}'"),
+        )
+        .await;
+    assert_eq!(refunds, 2, "one refund per charge");
+}

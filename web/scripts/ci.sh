@@ -4,10 +4,11 @@
 # binary); installs Debian's chromium when missing.
 #   WAYFARE_BIN=target/debug/wayfare web/scripts/ci.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
 : "${WAYFARE_BIN:?set WAYFARE_BIN to the wayfare binary}"
+# Relative to where it was called from, before moving into web/.
 WAYFARE_BIN=$(realpath "$WAYFARE_BIN")
 export WAYFARE_BIN
+cd "$(dirname "$0")/.."
 
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "== installing chromium (Debian)"

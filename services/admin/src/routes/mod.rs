@@ -286,6 +286,8 @@ impl utoipa::Modify for AdminResponses {
                 for (status, description) in [
                     ("403", "The caller is not an admin"),
                     ("404", "No such resource"),
+                    // Filters are free text: a long enough query string outgrows the limit.
+                    ("414", "The request target is too long"),
                     ("502", "A managed service answered unexpectedly"),
                     ("504", "A managed service did not answer in time"),
                 ] {

@@ -124,16 +124,21 @@ pub async fn user_id_for(state: &AdminState, customer: &str) -> Result<Option<St
     let email = customer.to_lowercase();
     let query = serde_urlencoded::to_string([("q", email.as_str()), ("limit", "100")])
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding a query: {e}")))?;
-    let found = state
+    let found = match state
         .services
         .get_json("auth", format!("/internal/admin/users?{query}"))
         .await
-        .map_err(|answer| {
-            ApiError::Unavailable(format!(
+    {
+        Ok(found) => found,
+        // Auth refused the text as a search (not an e-mail it could hold): nobody has it.
+        Err(answer) if answer.status.is_client_error() => return Ok(None),
+        Err(answer) => {
+            return Err(ApiError::Unavailable(format!(
                 "cannot look the customer up right now (auth answered {})",
                 answer.status
-            ))
-        })?;
+            )))
+        }
+    };
     Ok(found
         .get("items")
         .and_then(|items| items.as_array())

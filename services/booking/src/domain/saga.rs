@@ -270,18 +270,32 @@ impl Saga {
     /// Refund (once, by key), void the tickets, give the seats back, `cancelled`.
     async fn finish_cancel(&self, booking: &Booking) -> Result<(), ApiError> {
         if let (Some(payment_id), true) = (&booking.payment_id, booking.refunded_amount > 0) {
-            if let Err(err) = self
-                .payment
-                .refund_part(
-                    &refund_key(&booking.id),
-                    payment_id,
-                    booking.refunded_amount,
-                )
-                .await
-            {
-                if !already_refunded(&err) {
-                    return Err(err.into());
+            // The refund is spread over the payments, each giving back at most what it took:
+            // the first payment (the booking before any dearer seat), then each seat
+            // difference. Every part has its own key, so a retry refunds nothing twice.
+            let extras = store::extra_charges(&self.db, &booking.id).await?;
+            let extra_total: i64 = extras.iter().map(|(_, amount)| amount).sum();
+            let mut parts = vec![(
+                payment_id.clone(),
+                booking.total - extra_total,
+                refund_key(&booking.id),
+            )];
+            for (extra_id, amount) in extras {
+                let key = format!("{}-{extra_id}", refund_key(&booking.id));
+                parts.push((extra_id, amount, key));
+            }
+            let mut left = booking.refunded_amount;
+            for (payment, cap, key) in parts {
+                let amount = left.min(cap);
+                if amount <= 0 {
+                    break;
                 }
+                if let Err(err) = self.payment.refund_part(&key, &payment, amount).await {
+                    if !already_refunded(&err) {
+                        return Err(err.into());
+                    }
+                }
+                left -= amount;
             }
         }
         store::void_tickets(&self.db, &booking.id).await?;

@@ -916,7 +916,9 @@ async fn charge_difference(
         wayfare_payment_api::ChargeResult::Done(view)
             if view.status == wayfare_payment_api::PaymentStatus::Succeeded =>
         {
-            Ok(())
+            // Remembered so a cancellation refunds this payment too (the first one never
+            // gives back more than it took).
+            store::record_extra_charge(&state.db, &booking.id, &view.id, diff).await
         }
         _ => Err(ApiError::conflict(
             "payment_declined",

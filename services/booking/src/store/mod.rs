@@ -515,3 +515,40 @@ pub async fn sales(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<BookingSale>
     .fetch_all(&db.pool)
     .await?)
 }
+
+/// Records a charge made after the first payment (idempotent per payment).
+pub async fn record_extra_charge(
+    db: &Db,
+    booking_id: &str,
+    payment_id: &str,
+    amount: i64,
+) -> Result<(), ApiError> {
+    let inserted = sqlx::query(
+        "INSERT INTO booking_charges (booking_id, payment_id, amount, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(booking_id)
+    .bind(payment_id)
+    .bind(amount)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The charges a booking made after its first payment, oldest first: (payment id, amount).
+pub async fn extra_charges(db: &Db, booking_id: &str) -> Result<Vec<(String, i64)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT payment_id, amount FROM booking_charges WHERE booking_id = ? ORDER BY created_at, payment_id",
+    )
+    .bind(booking_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("payment_id")?, r.try_get("amount")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
