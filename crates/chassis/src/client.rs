@@ -64,6 +64,14 @@ impl From<ClientError> for ApiError {
                     "a service this request needs is unavailable; try again shortly".into(),
                 )
             }
+            // An upstream that kept saying it is unavailable (its retries spent the budget) is
+            // unavailable to our caller too, not a broken gateway.
+            ClientError::Status { status: 503, .. } => ApiError::Unavailable(
+                "a service this request needs is unavailable; try again shortly".into(),
+            ),
+            ClientError::Status { status: 504, .. } => ApiError::GatewayTimeout(
+                "a service this request needs did not answer in time".into(),
+            ),
             ClientError::Status { .. } | ClientError::Decode { .. } => {
                 ApiError::BadGateway("a service this request needs answered unexpectedly".into())
             }
@@ -636,6 +644,22 @@ impl Drop for Permit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upstream_that_stays_unavailable_is_a_503_to_the_caller_not_a_502() {
+        let status = |code: u16| {
+            ApiError::from(ClientError::Status {
+                upstream: "catalog",
+                status: code,
+                body: String::new(),
+            })
+            .status()
+            .as_u16()
+        };
+        assert_eq!(status(503), 503);
+        assert_eq!(status(504), 504);
+        assert_eq!(status(500), 502);
+    }
 
     #[test]
     fn breaker_opens_after_threshold_and_lets_one_trial_through() {
