@@ -210,7 +210,13 @@ test('a traveller changes seats, then cancels and sees the refund before confirm
   await free.click();
   await page.getByRole('button', { name: 'Save seat changes' }).click();
   await page.getByText('Your seats are changed.').waitFor();
-  assert.ok((await page.locator('main').innerText()).includes(`· ${seat}`), `the trip shows seat ${seat}`);
+  // The trip re-renders with the new seat just after the message: wait for it, not one read.
+  await page
+    .locator('main')
+    .getByText(`· ${seat}`, { exact: false })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => assert.fail(`the trip shows seat ${seat}`));
 
   await page.getByRole('button', { name: 'Cancel booking' }).click();
   const preview = page.getByTestId('refund-preview');
