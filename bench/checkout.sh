@@ -8,6 +8,7 @@
 #
 # Needs MariaDB (BENCH_MYSQL_URL, default mysql://root@127.0.0.1:3306) and Redis
 # (BENCH_REDIS_URL, default redis://127.0.0.1:6379). Loopback only; every loop is bounded.
+# bench/run calls it with BIN, BENCH_BIN_DIR and RESULTS_JSON (the figures as JSON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_SIDE=${SECONDS_PER_SIDE:-15}
@@ -29,14 +30,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --locked -p wayfare --bin wayfare
-cargo build --release --locked -p wayfare-bench
+# BIN and BENCH_BIN_DIR (checkout-load, checkout-sql) skip the build (bench/run sets them).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -p wayfare --bin wayfare -p wayfare-bench --bins
+  BIN=target/release/wayfare
+fi
+TOOLS=${BENCH_BIN_DIR:-$(dirname "$BIN")}
 mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
 export WAYFARE_DATABASE_URL="$MYSQL/$DB" WAYFARE_REDIS_URL="$REDIS" WAYFARE_CACHE_NAMESPACE="$DB" \
   WAYFARE_SEED_DEMO_DATA=true WAYFARE_RATE_LIMIT_ENABLED=false WAYFARE_LOG=warn WAYFARE_LOG_FORMAT=json \
   WAYFARE_ADMIN_EMAIL=bench@wayfare.test WAYFARE_ADMIN_PASSWORD=bench-password-123 WAYFARE_DRAIN_DELAY_SECONDS=0
-target/release/wayfare serve --listen 127.0.0.1:0 --data-dir "$work/data" >"$work/wayfare.log" 2>&1 &
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$work/data" >"$work/wayfare.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do grep -q "Wayfare is ready" "$work/wayfare.log" && break; sleep 0.1; done
 BASE="http://$(sed -n 's|^Wayfare is ready: open http://\([^/]*\)/.*|\1|p' "$work/wayfare.log")"
@@ -52,15 +57,15 @@ product() { # stock -> id
 PLENTY=$(product 1000000000)
 
 echo "gateway checkout: $CONCURRENCY clients for ${SECONDS_PER_SIDE}s" >&2
-target/release/checkout-load --base "$BASE" --data-dir "$work/data" --product "$PLENTY" \
+"$TOOLS/checkout-load" --base "$BASE" --data-dir "$work/data" --product "$PLENTY" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_SIDE" >"$work/gateway.json"
 echo "direct SQL: $CONCURRENCY clients for ${SECONDS_PER_SIDE}s" >&2
-target/release/checkout-sql --database-url "$MYSQL/$DB" --product "$PLENTY" \
+"$TOOLS/checkout-sql" --database-url "$MYSQL/$DB" --product "$PLENTY" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_SIDE" >"$work/sql.json"
 
 SCARCE=$(product "$UNITS")
 echo "race: $BUYERS buyers for $UNITS units" >&2
-target/release/checkout-load --base "$BASE" --data-dir "$work/data" --product "$SCARCE" --mode race --buyers "$BUYERS" >"$work/race.json"
+"$TOOLS/checkout-load" --base "$BASE" --data-dir "$work/data" --product "$SCARCE" --mode race --buyers "$BUYERS" >"$work/race.json"
 STOCK_LEFT=$(curl -fsS "$BASE/api/catalog/products/$SCARCE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stock"])')
 NEGATIVE=$(mariadb -h 127.0.0.1 -u root -N -e "SELECT COUNT(*) FROM $DB.products WHERE stock < 0")
 
@@ -81,4 +86,12 @@ print(f"Hot-product race: {r['requests']} buyers at once for {units} units → {
       f"{won} confirmed, stock left {stock_left}, products below zero: {negative}.")
 PY
 cp "$work/report.md" "$OUT/checkout-$(date -u +%Y%m%dT%H%M%SZ).md"
+# RESULTS_JSON: the raw figures for bench/run.
+if [ -n "${RESULTS_JSON:-}" ]; then
+  python3 - "$work" "$STOCK_LEFT" "$NEGATIVE" >"$RESULTS_JSON" <<'PY'
+import json, sys
+work, stock_left, negative = sys.argv[1:]
+print(json.dumps({name: json.load(open(f"{work}/{name}.json")) for name in ("gateway", "sql", "race")} | {"stock_left": stock_left, "negative": negative}))
+PY
+fi
 cat "$work/report.md"
