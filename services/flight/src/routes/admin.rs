@@ -47,26 +47,21 @@ pub struct AdminFlight {
     pub load_factor: f64,
 }
 
-/// Views of `rows` with their load factors (two queries for the whole page).
+/// Views of `rows` (with their versions) and their load factors: two queries for the page.
 async fn admin_views(
     state: &FlightState,
-    rows: &[FlightRow],
-    versions: Option<&[i64]>,
+    rows: &[(FlightRow, i64)],
 ) -> Result<Vec<AdminFlight>, ApiError> {
-    let ids: Vec<String> = rows.iter().map(|f| f.id.clone()).collect();
+    let ids: Vec<String> = rows.iter().map(|(f, _)| f.id.clone()).collect();
     let fares = store::fares(&state.db, &ids, None).await?;
     let sold = admin_store::sold(&state.db, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
+    for (row, version) in rows {
         let seats = aircraft::aircraft(&row.aircraft).map_or(0, |a| a.seats().len() as i64);
         let sold = sold.get(&row.id).copied().unwrap_or(0);
-        let version = match versions {
-            Some(versions) => versions[i],
-            None => admin_store::version(&state.db, &row.id).await?.unwrap_or(1),
-        };
         out.push(AdminFlight {
             flight: state.view(row, fares.get(&row.id).map(Vec::as_slice).unwrap_or(&[])),
-            version,
+            version: *version,
             seats,
             sold,
             load_factor: if seats > 0 {
@@ -143,12 +138,13 @@ async fn list(
     let mut rows = admin_store::flights(&state.db, &filter, after, limit + 1).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|f| encode_cursor(f.departure_at, &f.id))
+        rows.last()
+            .map(|(f, _)| encode_cursor(f.departure_at, &f.id))
     } else {
         None
     };
     Ok(Json(Page {
-        items: admin_views(&state, &rows, None).await?,
+        items: admin_views(&state, &rows).await?,
         next_cursor,
     }))
 }
@@ -173,7 +169,7 @@ async fn upcoming(
     };
     let rows = admin_store::flights(&state.db, &filter, None, 100).await?;
     Ok(Json(Page {
-        items: admin_views(&state, &rows, None).await?,
+        items: admin_views(&state, &rows).await?,
         next_cursor: None,
     }))
 }
@@ -183,7 +179,7 @@ async fn admin_flight(state: &FlightState, id: &str) -> Result<AdminFlight, Flig
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no flight {id}")))?;
     let version = admin_store::version(&state.db, id).await?.unwrap_or(1);
-    let mut views = admin_views(state, std::slice::from_ref(&row), Some(&[version])).await?;
+    let mut views = admin_views(state, &[(row, version)]).await?;
     Ok(views.remove(0))
 }
 

@@ -19,14 +19,15 @@ pub struct FlightFilter {
     pub status: Option<String>,
 }
 
-/// Flights by departure (then id), after the cursor `(departure_at, id)`.
+/// Flights by departure (then id), after the cursor `(departure_at, id)`, each with its
+/// version.
 pub async fn flights(
     db: &Db,
     filter: &FlightFilter,
     after: Option<(i64, String)>,
     limit: u32,
-) -> Result<Vec<FlightRow>, ApiError> {
-    let mut sql = format!("SELECT {FLIGHT_COLUMNS} FROM flights WHERE 1 = 1");
+) -> Result<Vec<(FlightRow, i64)>, ApiError> {
+    let mut sql = format!("SELECT {FLIGHT_COLUMNS}, version FROM flights WHERE 1 = 1");
     let mut ints = Vec::new();
     let mut texts = Vec::new();
     if let Some(from) = filter.from_ms {
@@ -65,7 +66,10 @@ pub async fn flights(
         query = query.bind(text);
     }
     let rows = query.bind(i64::from(limit)).fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(flight_from_row).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|row| Ok((flight_from_row(row)?, row.try_get("version")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// Seats sold per flight (held seats are not sold yet).
