@@ -184,6 +184,7 @@ impl Platform {
             settings: settings.clone(),
             draining: draining.clone(),
             database_wait: options.database_wait,
+            verifier: Default::default(),
         };
 
         for module in registry.modules {
@@ -199,7 +200,8 @@ impl Platform {
                 .with_context(|| format!("starting {name}"))?;
             built.push((service, listener));
         }
-        let all_checks: Vec<_> = built.iter().flat_map(|(s, _)| s.checks.clone()).collect();
+        let mut all_checks: Vec<_> = built.iter().flat_map(|(s, _)| s.checks.clone()).collect();
+        all_checks.extend(ctx.process_checks());
         let limits = ConnectionLimits {
             header_read_timeout: Duration::from_millis(settings.http.header_read_timeout_ms),
             max_connections: settings.http.max_connections,
@@ -213,6 +215,11 @@ impl Platform {
             workers.append(&mut service.workers);
             let is_public = service.name == public;
             let mut stack = StackSettings::from_http(service.name, &settings.http);
+            stack.dependencies = service
+                .checks
+                .iter()
+                .filter_map(|check| check.availability())
+                .collect();
             if Some(service.name) == edge {
                 // The edge must outlast its upstream budget, so a slow upstream is a 504 from
                 // the proxy rather than the edge's own timeout.

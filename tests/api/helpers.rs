@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use wayfare::{BuildOptions, Platform};
@@ -400,29 +399,53 @@ pub struct ChaosProxy {
 }
 
 impl ChaosProxy {
+    /// A TCP proxy to `target`. Taken down, it resets every open connection and stops
+    /// listening, so new ones are refused, as with a server that went away; brought up, it
+    /// listens on the same address again.
     pub async fn start(target: String) -> ChaosProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (up, up_rx) = watch::channel(true);
+        let (up, mut up_rx) = watch::channel(true);
         let target = Arc::new(target);
         tokio::spawn(async move {
+            let mut listener = Some(listener);
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Some(open) = listener.as_ref() else {
+                    if up_rx.wait_for(|up| *up).await.is_err() {
+                        break;
+                    }
+                    listener = rebind(addr).await;
+                    continue;
+                };
+                let accepted = tokio::select! {
+                    accepted = open.accept() => accepted,
+                    changed = up_rx.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        if !*up_rx.borrow() {
+                            listener = None;
+                        }
+                        continue;
+                    }
+                };
+                let Ok((mut inbound, _)) = accepted else {
                     break;
                 };
-                if !*up_rx.borrow() {
-                    let _ = inbound.shutdown().await;
-                    continue;
-                }
                 let target = target.clone();
-                let mut up_rx = up_rx.clone();
+                let mut until_down = up_rx.clone();
                 tokio::spawn(async move {
                     let Ok(mut outbound) = TcpStream::connect(target.as_str()).await else {
                         return;
                     };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = up_rx.wait_for(|up| !*up) => {}
+                        _ = until_down.wait_for(|up| !*up) => {
+                            // Reset rather than close: what a peer that vanished looks like.
+                            // (Linger 0 makes the drop send RST at once; nothing blocks.)
+                            #[allow(deprecated)]
+                            let _ = inbound.set_linger(Some(Duration::ZERO));
+                        }
                     }
                 });
             }
@@ -437,6 +460,17 @@ impl ChaosProxy {
     pub fn bring_up(&self) {
         let _ = self.up.send(true);
     }
+}
+
+/// Listens on `addr` again (the port was ours a moment ago; retry while the kernel lets go).
+async fn rebind(addr: SocketAddr) -> Option<TcpListener> {
+    for _ in 0..50 {
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            return Some(listener);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
 }
 
 /// Polls `path` until it answers `status` or `within` passes; returns whether it did.

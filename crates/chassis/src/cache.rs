@@ -16,6 +16,17 @@ const REDIS_OP_TIMEOUT: Duration = Duration::from_millis(250);
 /// How often a broken Redis is tried again.
 const REDIS_RETRY_EVERY: Duration = Duration::from_secs(1);
 
+/// Redis could not be reached (or did not answer in time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the cache is unavailable")]
+pub struct CacheUnavailable;
+
+impl From<CacheUnavailable> for crate::error::ApiError {
+    fn from(_: CacheUnavailable) -> Self {
+        Self::Unavailable("the cache is unavailable; try again shortly".into())
+    }
+}
+
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
@@ -98,7 +109,14 @@ impl Cache {
         format!("{}:{key}", self.inner.namespace)
     }
 
+    /// A cached value; a miss when Redis is down (for data the database can give again).
     pub async fn get(&self, key: &str) -> Option<String> {
+        self.try_get(key).await.ok().flatten()
+    }
+
+    /// A value whose only home is the cache (a cart): Redis being down is an error here, not
+    /// a miss, so the caller can say so instead of showing or overwriting an empty value.
+    pub async fn try_get(&self, key: &str) -> Result<Option<String>, CacheUnavailable> {
         let key = self.key(key);
         let value = match &self.inner.redis {
             Some(redis) => redis
@@ -109,12 +127,12 @@ impl Cache {
                         .await
                 })
                 .await
-                .flatten(),
+                .ok_or(CacheUnavailable)?,
             None => self.inner.local.get(&key).map(|(v, _)| v.to_string()),
         };
         let backend = if self.is_redis() { "redis" } else { "memory" };
         crate::metrics::record_cache_read(&self.inner.namespace, backend, value.is_some());
-        value
+        Ok(value)
     }
 
     /// Several keys in one round trip (one `MGET` on Redis), in the order asked.
@@ -146,7 +164,18 @@ impl Cache {
         values
     }
 
+    /// Stores a value the database can give again; dropped when Redis is down.
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let _ = self.try_set(key, value, ttl).await;
+    }
+
+    /// Stores a value whose only home is the cache; Redis being down is an error.
+    pub async fn try_set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), CacheUnavailable> {
         let key = self.key(key);
         match &self.inner.redis {
             Some(redis) => {
@@ -162,23 +191,35 @@ impl Cache {
                             .query_async::<()>(&mut c)
                             .await
                     })
-                    .await;
+                    .await
+                    .ok_or(CacheUnavailable)
             }
-            None => self.inner.local.insert(key, (Arc::from(value), ttl)),
+            None => {
+                self.inner.local.insert(key, (Arc::from(value), ttl));
+                Ok(())
+            }
         }
     }
 
+    /// Forgets a value (best effort when Redis is down).
     pub async fn delete(&self, key: &str) {
+        let _ = self.try_delete(key).await;
+    }
+
+    /// Forgets a value whose only home is the cache; Redis being down is an error.
+    pub async fn try_delete(&self, key: &str) -> Result<(), CacheUnavailable> {
         let key = self.key(key);
         match &self.inner.redis {
-            Some(redis) => {
-                redis
-                    .run("DEL", |mut c| async move {
-                        redis::cmd("DEL").arg(&key).query_async::<()>(&mut c).await
-                    })
-                    .await;
+            Some(redis) => redis
+                .run("DEL", |mut c| async move {
+                    redis::cmd("DEL").arg(&key).query_async::<()>(&mut c).await
+                })
+                .await
+                .ok_or(CacheUnavailable),
+            None => {
+                self.inner.local.invalidate(&key);
+                Ok(())
             }
-            None => self.inner.local.invalidate(&key),
         }
     }
 

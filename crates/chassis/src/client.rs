@@ -279,6 +279,13 @@ impl ServiceClient {
                         body: String::new(),
                     });
                 }
+                Ok(response) if is_deliberate_not_now(&response) => {
+                    // The upstream is alive and said when to come back (a dependency of its
+                    // is down, or it is at capacity): asking again at once would only add
+                    // latency and load.
+                    permit.success();
+                    return Ok(response);
+                }
                 Ok(response) if is_retryable_status(response.status().as_u16()) => {
                     // The upstream answered on purpose (problem+json): it is alive.
                     if attempt + 1 == attempts {
@@ -376,6 +383,13 @@ impl ServiceClient {
 
 fn is_retryable_status(status: u16) -> bool {
     matches!(status, 502..=504)
+}
+
+/// A problem+json 503 with `Retry-After`: the upstream itself asks to be left alone for now.
+fn is_deliberate_not_now(response: &reqwest::Response) -> bool {
+    response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE
+        && response.headers().contains_key(http::header::RETRY_AFTER)
+        && !is_bare_gateway_error(response)
 }
 
 /// A 502/503/504 that is not a problem+json from a Wayfare service: a proxy or load balancer
@@ -764,6 +778,68 @@ mod tests {
             client.send(Outbound::get("/")).await,
             Err(ClientError::Timeout { .. })
         ));
+    }
+
+    /// An upstream answering `status` with problem+json (and `Retry-After` when asked),
+    /// counting the calls it got.
+    async fn upstream_answering(
+        status: u16,
+        retry_after: bool,
+    ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use axum::response::IntoResponse;
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let status = http::StatusCode::from_u16(status).unwrap();
+                    let mut response = crate::error::Problem::new(status, "x", "y")
+                        .into_response_with(status)
+                        .into_response();
+                    if retry_after {
+                        response
+                            .headers_mut()
+                            .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    }
+                    response
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}"), hits)
+    }
+
+    #[tokio::test]
+    async fn a_503_with_retry_after_is_passed_on_at_once_and_a_bare_one_is_retried() {
+        let policy = ClientPolicy {
+            retries: 2,
+            ..Default::default()
+        };
+        let (url, hits) = upstream_answering(503, true).await;
+        let client = ServiceClient::new("catalog", &url, policy.clone());
+        let response = client.send(Outbound::get("/")).await.unwrap();
+        assert_eq!(response.status(), 503);
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "not asked again"
+        );
+        assert!(!client.breaker.is_open());
+
+        let (url, hits) = upstream_answering(503, false).await;
+        let client = ServiceClient::new("catalog", &url, policy);
+        let response = client.send(Outbound::get("/")).await.unwrap();
+        assert_eq!(response.status(), 503);
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            3,
+            "retried twice"
+        );
     }
 
     #[tokio::test]

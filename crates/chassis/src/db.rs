@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::health::ReadinessCheck;
+use crate::health::{Availability, ReadinessCheck};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -27,6 +27,9 @@ pub struct Db {
     /// SQLite has one writer at a time; multi-statement write transactions queue here
     /// instead of failing with "database is locked" when they upgrade from a read.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Whether the database answers, kept by a probe on a connection of its own (MySQL; an
+    /// embedded SQLite file is always there). See [`probe_database`].
+    up: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// One schema version; the SQL may hold several statements separated by `;` at line ends.
@@ -37,8 +40,16 @@ pub struct Migration {
     pub mysql: &'static str,
 }
 
-/// Pool sizing and waits; the acquire timeout is what turns a dead database into a fast 503.
+/// How long a request waits for a pooled connection (all busy) before a 503. A database
+/// that is down is found by the probe much sooner than this (see [`probe_database`]).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// The probe asks the database every PROBE_EVERY, giving each try PROBE_TIMEOUT, and calls
+/// it down after PROBE_FAILURES tries in a row fail (a refused or reset connection fails at
+/// once, so a dead database is known within about half a second; a machine too busy to
+/// answer one ping in time is not an outage).
+const PROBE_EVERY: Duration = Duration::from_millis(200);
+const PROBE_TIMEOUT: Duration = Duration::from_millis(750);
+const PROBE_FAILURES: u32 = 2;
 
 impl Db {
     /// Connects (creating the SQLite file and its directory when embedded). Retries for up to
@@ -89,11 +100,16 @@ impl Db {
             match pool_options.clone().connect_with(options.clone()).await {
                 Ok(pool) => {
                     crate::metrics::register_pool(service, &pool);
+                    let up = Arc::new(tokio::sync::watch::channel(true).0);
+                    if dialect == Dialect::MySql {
+                        tokio::spawn(probe_database(service, options, Arc::downgrade(&up)));
+                    }
                     return Ok(Db {
                         pool,
                         dialect,
                         service,
                         write_lock: Arc::new(tokio::sync::Mutex::new(())),
+                        up,
                     });
                 }
                 Err(err) if tokio::time::Instant::now() + delay < deadline => {
@@ -288,12 +304,78 @@ impl ReadinessCheck for Db {
 
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
+            if !*self.up.borrow() {
+                return Err("the database does not answer its probe".to_string());
+            }
             sqlx::query("SELECT 1")
                 .execute(&self.pool)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         })
+    }
+
+    fn availability(&self) -> Option<Availability> {
+        (self.dialect == Dialect::MySql).then(|| Availability::new(self.up.subscribe()))
+    }
+}
+
+/// Keeps `up` current for as long as the [`Db`] that owns it lives: pings the database on a
+/// connection of its own (outside the pool, so a pool busy with real work is not mistaken for
+/// a dead database) and reconnects when that fails. The pool itself cannot say "down" fast:
+/// it retries refused connections until its acquire timeout.
+async fn probe_database(
+    service: &'static str,
+    options: AnyConnectOptions,
+    up: std::sync::Weak<tokio::sync::watch::Sender<bool>>,
+) {
+    use sqlx::Connection;
+    let mut conn: Option<sqlx::AnyConnection> = None;
+    let mut failures = 0u32;
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        let Some(up) = up.upgrade() else {
+            return; // the Db is gone
+        };
+        let mut answered = match conn.as_mut() {
+            Some(c) => matches!(
+                tokio::time::timeout(PROBE_TIMEOUT, c.ping()).await,
+                Ok(Ok(()))
+            ),
+            None => false,
+        };
+        if !answered {
+            // A broken connection is dropped, not closed politely: the peer may be gone.
+            conn = None;
+            if let Ok(Ok(mut fresh)) =
+                tokio::time::timeout(PROBE_TIMEOUT, sqlx::AnyConnection::connect_with(&options))
+                    .await
+            {
+                answered = matches!(
+                    tokio::time::timeout(PROBE_TIMEOUT, fresh.ping()).await,
+                    Ok(Ok(()))
+                );
+                conn = answered.then_some(fresh);
+            }
+        }
+        failures = if answered { 0 } else { failures + 1 };
+        let now_up = failures < PROBE_FAILURES;
+        up.send_if_modified(|was_up| {
+            if *was_up == now_up {
+                return false;
+            }
+            if now_up {
+                tracing::info!(service, "the database answers again");
+            } else {
+                tracing::error!(
+                    service,
+                    "the database does not answer; requests that need it get 503"
+                );
+            }
+            *was_up = now_up;
+            true
+        });
+        metrics::gauge!("db_up", "service" => service).set(if now_up { 1.0 } else { 0.0 });
     }
 }
 

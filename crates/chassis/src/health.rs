@@ -13,6 +13,44 @@ use serde::Serialize;
 pub trait ReadinessCheck: Send + Sync + 'static {
     fn name(&self) -> String;
     fn check(&self) -> BoxFuture<'_, Result<(), String>>;
+    /// Whether it answers right now, as a background probe sees it, when something probes
+    /// it: the service's requests are then cut short with 503 while it is down instead of
+    /// waiting on it (see `server::service_router`).
+    fn availability(&self) -> Option<Availability> {
+        None
+    }
+}
+
+/// A dependency's up/down as its probe last saw it.
+#[derive(Clone, Debug)]
+pub struct Availability {
+    up: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Availability {
+    pub fn new(up: tokio::sync::watch::Receiver<bool>) -> Self {
+        Self { up }
+    }
+
+    pub fn is_up(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    /// Resolves once the dependency has been down for `grace` without coming back (never,
+    /// while it stays up).
+    pub async fn down_for(&self, grace: Duration) {
+        let mut up = self.up.clone();
+        loop {
+            if up.wait_for(|up| !*up).await.is_err() {
+                // The probe is gone with its dependency handle: nothing will ever say down.
+                return std::future::pending().await;
+            }
+            tokio::time::sleep(grace).await;
+            if !*up.borrow_and_update() {
+                return;
+            }
+        }
+    }
 }
 
 #[derive(Clone, Default)]

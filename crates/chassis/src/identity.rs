@@ -242,6 +242,34 @@ impl TokenVerifier {
     }
 }
 
+/// Ready once there are keys to check tokens with (fetched from auth when remote).
+impl crate::health::ReadinessCheck for TokenVerifier {
+    fn name(&self) -> String {
+        "token-keys".to_string()
+    }
+
+    fn check(&self) -> futures::future::BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            let has_keys = || {
+                !self
+                    .inner
+                    .keys
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_empty()
+            };
+            if !has_keys() {
+                self.refresh().await.map_err(|e| e.to_string())?;
+            }
+            if has_keys() {
+                Ok(())
+            } else {
+                Err("auth's key set is empty".to_string())
+            }
+        })
+    }
+}
+
 fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {
     let mut keys = HashMap::new();
     for jwk in &jwks.keys {

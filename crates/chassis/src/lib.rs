@@ -108,6 +108,9 @@ pub struct ServiceContext {
     pub cache: cache::Cache,
     /// How long to wait for the database at start-up before giving up.
     pub database_wait: Duration,
+    /// The process's one verifier of access tokens, made by the first service that asks
+    /// (see [`ServiceContext::token_verifier`]); its keys are a readiness check.
+    pub verifier: Arc<std::sync::OnceLock<identity::TokenVerifier>>,
 }
 
 impl ServiceContext {
@@ -158,8 +161,28 @@ impl ServiceContext {
         Ok(identity::ServiceIdentity::new(service, &key))
     }
 
-    /// A verifier of access tokens against the JWKS of the module that issues them.
+    /// A verifier of access tokens against the JWKS of the module that issues them, shared
+    /// by every service of the process (one key set to fetch and keep).
     pub fn token_verifier(&self) -> anyhow::Result<identity::TokenVerifier> {
+        if let Some(verifier) = self.verifier.get() {
+            return Ok(verifier.clone());
+        }
+        let verifier = self.new_token_verifier()?;
+        Ok(self.verifier.get_or_init(|| verifier).clone())
+    }
+
+    /// What readiness must wait for besides the services' own checks: the token keys, when a
+    /// service here verifies tokens (a new replica that could not check a token yet must not
+    /// take traffic).
+    pub fn process_checks(&self) -> Vec<Arc<dyn health::ReadinessCheck>> {
+        self.verifier
+            .get()
+            .map(|v| Arc::new(v.clone()) as Arc<dyn health::ReadinessCheck>)
+            .into_iter()
+            .collect()
+    }
+
+    fn new_token_verifier(&self) -> anyhow::Result<identity::TokenVerifier> {
         let issuer = self
             .registry
             .token_issuer()

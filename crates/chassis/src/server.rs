@@ -37,7 +37,14 @@ pub struct StackSettings {
     pub service: &'static str,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// What the service cannot answer without (its database): while one is down, a request
+    /// that has not finished within [`OUTAGE_GRACE`] gets 503 at once instead of waiting for
+    /// pool and request timeouts. Answers that need nothing down (a cached read) still go out.
+    pub dependencies: Vec<crate::health::Availability>,
 }
+
+/// How long a request may still run once a dependency of its service is known to be down.
+pub const OUTAGE_GRACE: Duration = Duration::from_millis(250);
 
 impl StackSettings {
     pub fn from_http(service: &'static str, http: &HttpSettings) -> Self {
@@ -45,6 +52,7 @@ impl StackSettings {
             service,
             body_limit_bytes: http.body_limit_bytes,
             request_timeout: Duration::from_millis(http.request_timeout_ms),
+            dependencies: Vec::new(),
         }
     }
 }
@@ -341,14 +349,39 @@ async fn limit_and_timeout(
     }
     req.extensions_mut()
         .insert(BodyLimit(stack.body_limit_bytes));
-    match tokio::time::timeout(stack.request_timeout, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Unavailable(format!(
-            "the request took longer than {} ms",
-            stack.request_timeout.as_millis()
-        ))
-        .into_response(),
+    let answer = tokio::time::timeout(stack.request_timeout, next.run(req));
+    if stack.dependencies.is_empty() {
+        return answer.await.unwrap_or_else(|_| timed_out(&stack));
     }
+    let outage = futures::future::select_all(
+        stack
+            .dependencies
+            .iter()
+            .map(|d| Box::pin(d.down_for(OUTAGE_GRACE))),
+    );
+    tokio::select! {
+        biased;
+        answered = answer => answered.unwrap_or_else(|_| timed_out(&stack)),
+        _ = outage => {
+            let mut response = ApiError::Unavailable(
+                "a service this request needs (its database) does not answer; try again shortly".into(),
+            )
+            .into_response();
+            // A deliberate "not now": callers do not retry it at once (see client::send).
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
+
+fn timed_out(stack: &StackSettings) -> Response {
+    ApiError::Unavailable(format!(
+        "the request took longer than {} ms",
+        stack.request_timeout.as_millis()
+    ))
+    .into_response()
 }
 
 /// How much of an oversized body is read and thrown away before answering 413, at most.

@@ -219,10 +219,11 @@ impl VirtualUser {
         answer
     }
 
-    /// Signs up once, logs in, and refreshes the token as it ages.
-    async fn ensure_session(&mut self, stats: &Stats, started: Instant) {
+    /// Signs up once, logs in, and refreshes the token as it ages; false when there is no
+    /// session to act with (the failed call is already counted).
+    async fn ensure_session(&mut self, stats: &Stats, started: Instant) -> bool {
         if self.access.is_some() && self.token_at.elapsed() < REFRESH_AFTER {
-            return;
+            return true;
         }
         if let (Some(refresh), true) = (self.refresh.clone(), self.access.is_some()) {
             let body = json!({"refresh_token": refresh});
@@ -240,7 +241,7 @@ impl VirtualUser {
                 .await
             {
                 self.take_tokens(&tokens);
-                return;
+                return true;
             }
         }
         self.access = None;
@@ -272,6 +273,7 @@ impl VirtualUser {
         {
             self.take_tokens(&tokens);
         }
+        self.access.is_some()
     }
 
     fn take_tokens(&mut self, tokens: &Value) {
@@ -295,26 +297,25 @@ impl VirtualUser {
                 40..=64 => self.search(stats, catalogue, started).await,
                 _ => self.view(stats, catalogue, started).await,
             },
-            Mix::Hot => {
-                self.ensure_session(stats, started).await;
-                match roll {
-                    0..=19 => self.view(stats, catalogue, started).await,
-                    _ => self.buy_hot(stats, catalogue, started).await,
-                }
+            // Without a session (auth refused or unreachable; counted already) the user only
+            // looks around this time, instead of sending calls bound to fail with 401.
+            Mix::Hot | Mix::Mixed if !self.ensure_session(stats, started).await => {
+                self.view(stats, catalogue, started).await
             }
-            Mix::Mixed => {
-                self.ensure_session(stats, started).await;
-                match roll {
-                    0..=24 => self.browse(stats, catalogue, started).await,
-                    25..=39 => self.search(stats, catalogue, started).await,
-                    40..=54 => self.view(stats, catalogue, started).await,
-                    55..=69 => self.add_to_cart(stats, catalogue, started).await,
-                    70..=81 => self.checkout(stats, started).await,
-                    82..=85 => self.cancel(stats, started).await,
-                    _ if catalogue.flights => self.flights(stats, started).await,
-                    _ => self.view(stats, catalogue, started).await,
-                }
-            }
+            Mix::Hot => match roll {
+                0..=19 => self.view(stats, catalogue, started).await,
+                _ => self.buy_hot(stats, catalogue, started).await,
+            },
+            Mix::Mixed => match roll {
+                0..=24 => self.browse(stats, catalogue, started).await,
+                25..=39 => self.search(stats, catalogue, started).await,
+                40..=54 => self.view(stats, catalogue, started).await,
+                55..=69 => self.add_to_cart(stats, catalogue, started).await,
+                70..=81 => self.checkout(stats, started).await,
+                82..=85 => self.cancel(stats, started).await,
+                _ if catalogue.flights => self.flights(stats, started).await,
+                _ => self.view(stats, catalogue, started).await,
+            },
         }
     }
 

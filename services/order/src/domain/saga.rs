@@ -156,8 +156,8 @@ impl Saga {
         }
     }
 
-    /// The sale is final (stock committed): `pending → confirmed`, once; the cart it came
-    /// from is emptied.
+    /// The sale is final (stock committed): `pending → confirmed`, once; what was bought is
+    /// taken out of the cart it came from.
     async fn confirm(&self, order: &Order, payment_id: Option<&str>) -> Result<(), ApiError> {
         if store::transition(
             &self.db,
@@ -172,7 +172,14 @@ impl Saga {
             metrics::counter!("orders_total", "status" => "confirmed").increment(1);
             tracing::info!(order_id = %order.id, "order confirmed");
             if order.from_cart {
-                self.carts.clear(&order.user_id).await;
+                let bought = order
+                    .lines
+                    .iter()
+                    .map(|l| (l.product_id.as_str(), l.quantity));
+                if let Err(err) = self.carts.remove_bought(&order.user_id, bought).await {
+                    // The order stands; the bought items merely stay in the cart.
+                    tracing::warn!(order_id = %order.id, error = %err, "could not take the bought items out of the cart");
+                }
             }
         }
         Ok(())

@@ -159,7 +159,7 @@ async fn show_cart(
     State(state): State<OrderState>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<CartView>, ApiError> {
-    let cart = state.carts.load(&user.sub).await;
+    let cart = state.carts.show(&user.sub).await;
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
@@ -192,7 +192,7 @@ async fn put_item(
             "no product {product_id} for sale"
         )));
     };
-    let mut cart = state.carts.load(&user.sub).await;
+    let mut cart = state.carts.load(&user.sub).await?;
     if !cart.items.contains_key(&product_id) && cart.items.len() >= MAX_CART_LINES {
         return Err(ApiError::validation(
             "product_id",
@@ -202,7 +202,7 @@ async fn put_item(
     // Adding (or re-adding) a product is the customer seeing its current price.
     cart.seen_prices.insert(product_id.clone(), product.price);
     cart.items.insert(product_id, quantity);
-    state.carts.save(&user.sub, &cart).await;
+    state.carts.save(&user.sub, &cart).await?;
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
@@ -212,17 +212,20 @@ async fn delete_item(
     AuthUser(user): AuthUser,
     Path(product_id): Path<String>,
 ) -> Result<Json<CartView>, ApiError> {
-    let mut cart = state.carts.load(&user.sub).await;
+    let mut cart = state.carts.load(&user.sub).await?;
     cart.items.remove(&product_id);
     cart.seen_prices.remove(&product_id);
-    state.carts.save(&user.sub, &cart).await;
+    state.carts.save(&user.sub, &cart).await?;
     Ok(Json(cart_view(&state, &cart).await?))
 }
 
 #[utoipa::path(delete, path = "/api/cart", tag = "cart", security(("bearer" = [])), responses((status = 204, description = "Emptied")))]
-async fn clear_cart(State(state): State<OrderState>, AuthUser(user): AuthUser) -> StatusCode {
-    state.carts.clear(&user.sub).await;
-    StatusCode::NO_CONTENT
+async fn clear_cart(
+    State(state): State<OrderState>,
+    AuthUser(user): AuthUser,
+) -> Result<StatusCode, ApiError> {
+    state.carts.clear(&user.sub).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // -------------------------------------------------------------------------------- checkout
@@ -270,7 +273,7 @@ async fn checkout(
     let payment_method = domain::parse_payment_method(&body.payment_method)?;
     let cart = match &body.items {
         Some(_) => None,
-        None => Some(state.carts.load(&user.sub).await),
+        None => Some(state.carts.load(&user.sub).await?),
     };
     let items: Vec<(String, i64)> = match (&body.items, &cart) {
         (Some(items), _) => {

@@ -168,7 +168,7 @@ fn done(order: &Order, status: PaymentStatus, code: Option<&str>) -> ChargeResul
 async fn fill_cart(h: &Harness) {
     let mut cart = Cart::default();
     cart.items.insert("prod-a".into(), 2);
-    h.carts.save(USER, &cart).await;
+    h.carts.save(USER, &cart).await.unwrap();
 }
 
 // ------------------------------------------------------------------------------ checkout
@@ -190,8 +190,29 @@ async fn checkout_reserves_charges_once_commits_and_confirms() {
     let now = stored(&h, &order.id).await;
     assert_eq!(now.payment_id, Some(format!("pay-{}", order.id)));
     assert!(
-        h.carts.load(USER).await.items.is_empty(),
+        h.carts.show(USER).await.items.is_empty(),
         "a confirmed cart order empties the cart"
+    );
+}
+
+#[tokio::test]
+async fn confirming_later_keeps_what_the_customer_put_in_the_cart_since() {
+    // The reconciler confirms a pending order long after checkout; the customer has been
+    // shopping meanwhile. Only what this order bought leaves the cart.
+    let h = Harness::new().await;
+    fill_cart(&h).await;
+    let order = paid_order(&h).await;
+    let mut cart = h.carts.show(USER).await;
+    cart.items.insert("prod-new".into(), 3);
+    h.carts.save(USER, &cart).await.unwrap();
+
+    h.saga.checkout(&order).await.unwrap();
+
+    assert_stored(&h, &order, OrderStatus::Confirmed, None).await;
+    let left = h.carts.show(USER).await;
+    assert_eq!(
+        left.items.into_iter().collect::<Vec<_>>(),
+        [("prod-new".to_string(), 3)]
     );
 }
 
@@ -205,7 +226,7 @@ async fn checkout_of_an_order_not_from_the_cart_leaves_the_cart_alone() {
     h.saga.checkout(&order).await.unwrap();
 
     assert_stored(&h, &order, OrderStatus::Confirmed, None).await;
-    assert_eq!(h.carts.load(USER).await.items.len(), 1);
+    assert_eq!(h.carts.show(USER).await.items.len(), 1);
 }
 
 #[tokio::test]
@@ -220,7 +241,7 @@ async fn checkout_fails_out_of_stock_without_charging() {
     assert_eq!(h.calls(), [reserve(&order)]);
     assert_stored(&h, &order, OrderStatus::Failed, Some(reason::OUT_OF_STOCK)).await;
     assert_eq!(
-        h.carts.load(USER).await.items.len(),
+        h.carts.show(USER).await.items.len(),
         1,
         "a failed order keeps the cart"
     );
@@ -667,7 +688,7 @@ async fn confirming_an_order_someone_else_already_settled_changes_nothing() {
     )
     .await;
     assert_eq!(
-        h.carts.load(USER).await.items.len(),
+        h.carts.show(USER).await.items.len(),
         1,
         "only the step that confirms clears the cart"
     );
@@ -686,7 +707,7 @@ async fn a_free_order_is_committed_and_confirmed_without_payment() {
     assert_eq!(h.calls(), [reserve(&order), commit(&order)]);
     assert_stored(&h, &order, OrderStatus::Confirmed, None).await;
     assert_eq!(stored(&h, &order.id).await.payment_id, None);
-    assert!(h.carts.load(USER).await.items.is_empty());
+    assert!(h.carts.show(USER).await.items.is_empty());
 }
 
 #[tokio::test]
