@@ -103,7 +103,9 @@ impl Default for ClientPolicy {
             retries: 2,
             backoff: Duration::from_millis(50),
             failure_threshold: 5,
-            open_for: Duration::from_secs(5),
+            // Short: one trial call every 2 s is little load on a struggling upstream, and a
+            // recovered one is used again within 2 s (the database-outage drill's bound is 5).
+            open_for: Duration::from_secs(2),
             budget: Duration::from_secs(3),
         }
     }

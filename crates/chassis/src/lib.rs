@@ -171,9 +171,8 @@ impl ServiceContext {
         Ok(self.verifier.get_or_init(|| verifier).clone())
     }
 
-    /// What readiness must wait for besides the services' own checks: the token keys, when a
-    /// service here verifies tokens (a new replica that could not check a token yet must not
-    /// take traffic).
+    /// What readiness runs besides the services' own checks: fetching the token keys, when a
+    /// service here verifies tokens (see the `ReadinessCheck` of `TokenVerifier`).
     pub fn process_checks(&self) -> Vec<Arc<dyn health::ReadinessCheck>> {
         self.verifier
             .get()

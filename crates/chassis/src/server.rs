@@ -292,6 +292,10 @@ async fn framework_errors_as_problems(req: Request, next: Next) -> Response {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        // A proxy's or balancer's bare answer passed on (no replica ready behind it).
+        StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
+        StatusCode::BAD_GATEWAY => "bad_gateway",
+        StatusCode::GATEWAY_TIMEOUT => "gateway_timeout",
         s if s.is_server_error() => "internal_error",
         _ => "bad_request",
     };
@@ -542,5 +546,92 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(not(unix))]
     async {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    fn stack(dependencies: Vec<crate::health::Availability>) -> StackSettings {
+        StackSettings {
+            service: "test",
+            body_limit_bytes: 1024,
+            request_timeout: Duration::from_secs(10),
+            dependencies,
+        }
+    }
+
+    async fn call(router: &Router, path: &str) -> (StatusCode, serde_json::Value, Duration) {
+        let started = Instant::now();
+        let request = Request::builder()
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        (status, json, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn while_the_database_is_down_requests_that_wait_on_it_get_a_503_at_once() {
+        let (up, watched) = tokio::sync::watch::channel(true);
+        let api = Router::new()
+            .route(
+                "/waits",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route("/cached", get(|| async { "fast" }));
+        let router = service_router(api, stack(vec![crate::health::Availability::new(watched)]));
+        let waiting = tokio::spawn({
+            let router = router.clone();
+            async move { call(&router, "/waits").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        up.send(false).unwrap();
+        let (status, body, took) = waiting.await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], "service_unavailable");
+        assert!(
+            took < Duration::from_secs(1),
+            "in flight when it went down: {took:?}"
+        );
+        let (status, _, took) = call(&router, "/waits").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(took < OUTAGE_GRACE * 3, "started while down: {took:?}");
+        let (status, _, _) = call(&router, "/cached").await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "what needs nothing down still answers"
+        );
+        up.send(true).unwrap();
+        let slow = tokio::time::timeout(Duration::from_millis(400), call(&router, "/waits")).await;
+        assert!(slow.is_err(), "once it is back, nothing is cut short");
+    }
+
+    #[tokio::test]
+    async fn a_bare_503_passed_on_from_a_proxy_is_a_service_unavailable_problem() {
+        let api = Router::new().route(
+            "/",
+            get(|| async {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "<html>No server is available</html>",
+                )
+            }),
+        );
+        let (status, body, _) = call(&service_router(api, stack(Vec::new())), "/").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], "service_unavailable");
     }
 }
