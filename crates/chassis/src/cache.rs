@@ -326,6 +326,10 @@ struct RedisBackend {
     conn: std::sync::RwLock<Option<ConnectionManager>>,
     connecting: tokio::sync::Mutex<()>,
     last_attempt_ms: AtomicU64,
+    /// After a command fails or times out, Redis counts as down until then (ms since
+    /// `started`): commands meanwhile are misses at once, instead of each request waiting out
+    /// a timeout per command (seconds for a request that makes several, in an outage).
+    down_until_ms: AtomicU64,
     started: Instant,
 }
 
@@ -336,6 +340,7 @@ impl RedisBackend {
             conn: std::sync::RwLock::new(None),
             connecting: tokio::sync::Mutex::new(()),
             last_attempt_ms: AtomicU64::new(0),
+            down_until_ms: AtomicU64::new(0),
             started: Instant::now(),
         }
     }
@@ -391,12 +396,24 @@ impl RedisBackend {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
+        let now_ms = || self.started.elapsed().as_millis() as u64;
+        if now_ms() < self.down_until_ms.load(Ordering::Relaxed) {
+            metrics::counter!("cache_errors_total", "command" => what).increment(1);
+            return None;
+        }
         let Some(conn) = self.connection().await else {
             crate::metrics::record_cache_backend("redis", false);
             return None;
         };
         let result = tokio::time::timeout(REDIS_OP_TIMEOUT, op(conn)).await;
-        crate::metrics::record_cache_backend("redis", matches!(result, Ok(Ok(_))));
+        let answered = matches!(result, Ok(Ok(_)));
+        crate::metrics::record_cache_backend("redis", answered);
+        if !answered {
+            self.down_until_ms.store(
+                now_ms() + REDIS_RETRY_EVERY.as_millis() as u64,
+                Ordering::Relaxed,
+            );
+        }
         match result {
             Ok(Ok(value)) => Some(value),
             Ok(Err(err)) => {
@@ -416,6 +433,34 @@ impl RedisBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_redis_that_stopped_answering_costs_one_timeout_not_one_per_command() {
+        // Accepts connections and never answers, like a Redis that hangs.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let cache = Cache::redis("t", &format!("redis://{addr}")).unwrap();
+        let _ = cache.get("first").await;
+        let started = Instant::now();
+        for i in 0..8 {
+            assert_eq!(cache.get(&format!("k{i}")).await, None);
+            assert_eq!(
+                cache.try_set("k", "v", Duration::from_secs(1)).await,
+                Err(CacheUnavailable)
+            );
+        }
+        assert!(
+            started.elapsed() < REDIS_OP_TIMEOUT,
+            "misses at once while it is known to be down: {:?}",
+            started.elapsed()
+        );
+    }
 
     #[test]
     fn bucket_allows_burst_then_refills() {
