@@ -2,7 +2,7 @@
 
 /// A line chart of `series` (name, colour, one value per second).
 pub fn line_chart(title: &str, unit: &str, series: &[(&str, &str, Vec<f64>)]) -> String {
-    let (width, height, left, right, top, bottom) = (760.0, 260.0, 60.0, 20.0, 30.0, 40.0);
+    let (width, height, left, right, top, bottom) = (780.0, 260.0, 80.0, 20.0, 30.0, 40.0);
     let points = series.iter().map(|s| s.2.len()).max().unwrap_or(0).max(2);
     let max = series
         .iter()
