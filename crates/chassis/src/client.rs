@@ -158,6 +158,9 @@ impl Outbound {
 pub struct ServiceClient {
     upstream: &'static str,
     base_url: String,
+    /// `base_url` parsed once: each call's URL is this with its path and query set, which
+    /// skips parsing (and IDNA-checking) the host again on every call.
+    base: Option<reqwest::Url>,
     http: reqwest::Client,
     policy: ClientPolicy,
     breaker: Arc<CircuitBreaker>,
@@ -172,9 +175,13 @@ impl ServiceClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client configuration is static");
+        let base_url = base_url.trim_end_matches('/').to_string();
         Self {
             upstream,
-            base_url: base_url.trim_end_matches('/').to_string(),
+            base: reqwest::Url::parse(&base_url)
+                .ok()
+                .filter(|u| u.path() == "/" && u.query().is_none() && !u.cannot_be_a_base()),
+            base_url,
             http,
             breaker: Arc::new(CircuitBreaker::new(
                 policy.failure_threshold,
@@ -348,8 +355,20 @@ impl ServiceClient {
                 "path must start with / and be at most {MAX_PATH_BYTES} bytes"
             )));
         }
-        let url = reqwest::Url::parse(&format!("{}{}", self.base_url, path))
-            .map_err(|e| invalid(e.to_string()))?;
+        let url = match &self.base {
+            Some(base) => {
+                let mut url = base.clone();
+                let (path_only, query) = match path.split_once('?') {
+                    Some((p, q)) => (p, Some(q)),
+                    None => (path, None),
+                };
+                url.set_path(path_only);
+                url.set_query(query);
+                url
+            }
+            None => reqwest::Url::parse(&format!("{}{}", self.base_url, path))
+                .map_err(|e| invalid(e.to_string()))?,
+        };
         http::Uri::try_from(url.as_str()).map_err(|e| invalid(e.to_string()))?;
         Ok(url)
     }

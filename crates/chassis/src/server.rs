@@ -201,7 +201,6 @@ async fn request_context(
         "request",
         service = stack.service,
         method = %method,
-        route = tracing::field::Empty,
         request_id = %request_id,
         trace_id = tracing::field::Empty,
     );
@@ -238,7 +237,9 @@ async fn request_context(
         .map(|l| l.0.to_owned())
         .or(matched)
         .unwrap_or_else(|| "unmatched".to_owned());
-    span.record("route", route.as_str());
+    // The route goes on the access-log line itself, not on the span: recording a field on a
+    // span makes the JSON log layer format all of the span's fields again (a profile of the
+    // gateway showed span formatting at ~5% of its instructions).
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
     crate::metrics::record_request(
         stack.service,
@@ -249,12 +250,14 @@ async fn request_context(
     );
     span.in_scope(|| {
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let status = status.as_u16();
+        let route = route.as_str();
         if quiet {
-            tracing::debug!(status = status.as_u16(), latency_ms, "request completed");
-        } else if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), latency_ms, "request completed");
+            tracing::debug!(route, status, latency_ms, "request completed");
+        } else if status >= 500 {
+            tracing::warn!(route, status, latency_ms, "request completed");
         } else {
-            tracing::info!(status = status.as_u16(), latency_ms, "request completed");
+            tracing::info!(route, status, latency_ms, "request completed");
         }
     });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
