@@ -21,6 +21,14 @@ const CLOCK_LEEWAY_SECONDS: u64 = 5;
 
 /// Unknown `kid`s trigger a refetch at most this often, so forged tokens cannot flood auth.
 const REFRESH_COOLDOWN: Duration = Duration::from_secs(5);
+/// A token whose signature and claims checked out is remembered this long (by its exact
+/// bytes), so the same token on the next request costs a lookup instead of an Ed25519
+/// verification (the largest part of the gateway's per-request work with a token). Expiry
+/// is still checked on every use, and revocations are looked up every time; a key withdrawn
+/// from the JWKS stops working for cached tokens within this time.
+const VERIFIED_TTL: Duration = Duration::from_secs(30);
+/// At most this many remembered tokens per process (about 1 KiB each).
+const VERIFIED_CAPACITY: u64 = 10_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
@@ -87,7 +95,7 @@ impl Role {
 
 /// Where keys come from: auth's JWKS over HTTP, or a fixed set (auth itself).
 enum KeySource {
-    Remote(ServiceClient),
+    Remote(Box<ServiceClient>),
     Fixed,
 }
 
@@ -101,6 +109,8 @@ struct Inner {
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     validation: Validation,
+    /// Tokens that verified, by their exact text (see [`VERIFIED_TTL`]).
+    verified: moka::sync::Cache<Arc<str>, Arc<Claims>>,
     /// Where revoked sessions and users are looked up; without it only the signature counts.
     revocations: Option<crate::cache::Cache>,
 }
@@ -108,7 +118,7 @@ struct Inner {
 impl TokenVerifier {
     /// Verifies against the JWKS auth serves at `{auth_url}/.well-known/jwks.json`.
     pub fn remote(auth: ServiceClient, issuer: &str, audience: &str) -> Self {
-        Self::build(KeySource::Remote(auth), HashMap::new(), issuer, audience)
+        Self::build(KeySource::Remote(Box::new(auth)), HashMap::new(), issuer, audience)
     }
 
     /// Verifies against a fixed key set.
@@ -139,6 +149,10 @@ impl TokenVerifier {
                 keys: RwLock::new(keys),
                 last_fetch: tokio::sync::Mutex::new(None),
                 validation,
+                verified: moka::sync::Cache::builder()
+                    .max_capacity(VERIFIED_CAPACITY)
+                    .time_to_live(VERIFIED_TTL)
+                    .build(),
                 revocations: None,
             }),
         }
@@ -161,6 +175,22 @@ impl TokenVerifier {
     /// Checks signature, algorithm, issuer, audience and expiry. Any failure is one generic
     /// 401; an unreachable auth service (no keys to check with) is a 503.
     pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let now_s = crate::db::now_ms() / 1000;
+        let claims = match self.inner.verified.get(token) {
+            Some(claims) if claims.exp + CLOCK_LEEWAY_SECONDS as i64 >= now_s => claims,
+            _ => {
+                let claims = Arc::new(self.verify_signature_and_claims(token).await?);
+                self.inner.verified.insert(Arc::from(token), claims.clone());
+                claims
+            }
+        };
+        self.check_revocations(&claims).await?;
+        Ok(claims.as_ref().clone())
+    }
+
+    /// Signature, algorithm, issuer, audience, expiry and issue time: everything about a
+    /// token that does not change while it lives.
+    async fn verify_signature_and_claims(&self, token: &str) -> Result<Claims, ApiError> {
         let unauthorized = || ApiError::Unauthorized("invalid or expired access token".into());
         let header = jsonwebtoken::decode_header(token).map_err(|_| unauthorized())?;
         if header.alg != Algorithm::EdDSA {
@@ -181,6 +211,12 @@ impl TokenVerifier {
         if claims.iat > crate::db::now_ms() / 1000 + CLOCK_LEEWAY_SECONDS as i64 {
             return Err(unauthorized());
         }
+        Ok(claims)
+    }
+
+    /// Ended sessions and revoked users (shared by every replica through the cache).
+    async fn check_revocations(&self, claims: &Claims) -> Result<(), ApiError> {
+        let unauthorized = || ApiError::Unauthorized("invalid or expired access token".into());
         if let Some(cache) = &self.inner.revocations {
             // Both marks in one round trip (one MGET on Redis): this runs on every
             // authenticated request, at the gateway and again in the service.
@@ -202,7 +238,7 @@ impl TokenVerifier {
                 }
             }
         }
-        Ok(claims)
+        Ok(())
     }
 
     fn has_key(&self, kid: &str) -> bool {
