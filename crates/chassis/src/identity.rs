@@ -118,7 +118,12 @@ struct Inner {
 impl TokenVerifier {
     /// Verifies against the JWKS auth serves at `{auth_url}/.well-known/jwks.json`.
     pub fn remote(auth: ServiceClient, issuer: &str, audience: &str) -> Self {
-        Self::build(KeySource::Remote(Box::new(auth)), HashMap::new(), issuer, audience)
+        Self::build(
+            KeySource::Remote(Box::new(auth)),
+            HashMap::new(),
+            issuer,
+            audience,
+        )
     }
 
     /// Verifies against a fixed key set.
