@@ -436,15 +436,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_redis_that_stopped_answering_costs_one_timeout_not_one_per_command() {
-        // Accepts connections and never answers, like a Redis that hangs.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((socket, _)) = listener.accept().await {
-                held.push(socket);
-            }
-        });
+        // Like a Redis that hangs.
+        let addr = crate::test_support::silent_server().await;
         let cache = Cache::redis("t", &format!("redis://{addr}")).unwrap();
         let _ = cache.get("first").await;
         let started = Instant::now();

@@ -766,14 +766,7 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_trial_request_does_not_wedge_the_client() {
         // An upstream that accepts and never answers.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((socket, _)) = listener.accept().await {
-                held.push(socket);
-            }
-        });
+        let addr = crate::test_support::silent_server().await;
         let policy = ClientPolicy {
             retries: 0,
             failure_threshold: 1,

@@ -32,10 +32,6 @@ impl Availability {
         Self { up }
     }
 
-    pub fn is_up(&self) -> bool {
-        *self.up.borrow()
-    }
-
     /// Resolves once the dependency has been down for `grace` without coming back (never,
     /// while it stays up).
     pub async fn down_for(&self, grace: Duration) {

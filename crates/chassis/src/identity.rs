@@ -196,32 +196,30 @@ impl TokenVerifier {
     /// Signature, algorithm, issuer, audience, expiry and issue time: everything about a
     /// token that does not change while it lives.
     async fn verify_signature_and_claims(&self, token: &str) -> Result<Claims, ApiError> {
-        let unauthorized = || ApiError::Unauthorized("invalid or expired access token".into());
-        let header = jsonwebtoken::decode_header(token).map_err(|_| unauthorized())?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
         if header.alg != Algorithm::EdDSA {
-            return Err(unauthorized());
+            return Err(invalid_token());
         }
-        let kid = header.kid.ok_or_else(unauthorized)?;
+        let kid = header.kid.ok_or_else(invalid_token)?;
         if !self.has_key(&kid) {
             self.refresh().await?;
         }
         let claims = {
             let keys = self.inner.keys.read().unwrap_or_else(|e| e.into_inner());
-            let key = keys.get(&kid).ok_or_else(unauthorized)?;
+            let key = keys.get(&kid).ok_or_else(invalid_token)?;
             jsonwebtoken::decode::<Claims>(token, key, &self.inner.validation)
                 .map(|data| data.claims)
-                .map_err(|_| unauthorized())?
+                .map_err(|_| invalid_token())?
         };
         // Issued in the future: a forged or mis-clocked token.
         if claims.iat > crate::db::now_ms() / 1000 + CLOCK_LEEWAY_SECONDS as i64 {
-            return Err(unauthorized());
+            return Err(invalid_token());
         }
         Ok(claims)
     }
 
     /// Ended sessions and revoked users (shared by every replica through the cache).
     async fn check_revocations(&self, claims: &Claims) -> Result<(), ApiError> {
-        let unauthorized = || ApiError::Unauthorized("invalid or expired access token".into());
         if let Some(cache) = &self.inner.revocations {
             // Both marks in one round trip (one MGET on Redis): this runs on every
             // authenticated request, at the gateway and again in the service.
@@ -232,18 +230,27 @@ impl TokenVerifier {
             let mut marks = cache.get_many(&keys).await.into_iter();
             let user_mark = marks.next().flatten();
             if marks.next().flatten().is_some() {
-                return Err(unauthorized());
+                return Err(invalid_token());
             }
             if let Some(since) = user_mark {
                 if since
                     .parse::<i64>()
                     .is_ok_and(|since| claims.issued_at_ms() <= since)
                 {
-                    return Err(unauthorized());
+                    return Err(invalid_token());
                 }
             }
         }
         Ok(())
+    }
+
+    fn has_keys(&self) -> bool {
+        !self
+            .inner
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
     }
 
     fn has_key(&self, kid: &str) -> bool {
@@ -259,13 +266,7 @@ impl TokenVerifier {
             return Ok(());
         };
         let mut last = self.inner.last_fetch.lock().await;
-        let have_keys = !self
-            .inner
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
-        if have_keys && last.is_some_and(|t| t.elapsed() < REFRESH_COOLDOWN) {
+        if self.has_keys() && last.is_some_and(|t| t.elapsed() < REFRESH_COOLDOWN) {
             return Ok(());
         }
         *last = Some(Instant::now());
@@ -294,13 +295,7 @@ impl crate::health::ReadinessCheck for TokenVerifier {
 
     fn check(&self) -> futures::future::BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
-            let has_keys = !self
-                .inner
-                .keys
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty();
-            if !has_keys {
+            if !self.has_keys() {
                 if let Err(err) = self.refresh().await {
                     tracing::debug!(error = %err, "ready without token keys for now");
                 }
@@ -308,6 +303,11 @@ impl crate::health::ReadinessCheck for TokenVerifier {
             Ok(())
         })
     }
+}
+
+/// Every refused token gets the same answer: nothing tells a forger which check failed.
+fn invalid_token() -> ApiError {
+    ApiError::Unauthorized("invalid or expired access token".into())
 }
 
 fn decode_keys(jwks: &JwkSet) -> anyhow::Result<HashMap<String, DecodingKey>> {

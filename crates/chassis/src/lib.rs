@@ -22,6 +22,8 @@ pub mod request;
 pub mod server;
 pub mod service_identity;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod worker;
 
 use std::sync::atomic::AtomicBool;
