@@ -487,6 +487,244 @@ async fn searches_answer_alike_by_full_text_or_in_listing_order() {
     }
 }
 
+/// Every page of `query` from the search index (following the cursors), as product ids.
+async fn all_index_pages(
+    db: &Db,
+    index: &wayfare_catalog::store::search_index::SearchIndex,
+    mut query: wayfare_catalog::domain::ListQuery,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    loop {
+        assert!(index.is_ready());
+        let (page, next) = wayfare_catalog::store::list_or_search(db, index, &query)
+            .await
+            .unwrap();
+        assert!(page.len() <= query.limit as usize);
+        ids.extend(page.into_iter().map(|p| p.id));
+        match next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return ids,
+        }
+    }
+}
+
+/// Every page of `query` from the database's own indexes, as product ids.
+async fn all_database_pages(db: &Db, mut query: wayfare_catalog::domain::ListQuery) -> Vec<String> {
+    let mut ids = Vec::new();
+    loop {
+        let (page, next) = wayfare_catalog::store::list_products_via_full_text(db, &query)
+            .await
+            .unwrap();
+        ids.extend(page.into_iter().map(|p| p.id));
+        match next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_search_index_answers_like_the_database_and_follows_every_write() {
+    use wayfare_catalog::domain::ListQuery;
+    use wayfare_catalog::store::search_index::{prune_changes, SearchIndex};
+    use wayfare_catalog::store::{self, NewProduct, ProductChanges};
+
+    let (db, _guard, _dir) = database("catalog").await;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    wayfare_catalog::seed::seed_synthetic(&db, 500, |_| {})
+        .await
+        .unwrap();
+    let new_product = |sku: &str, name: &str, description: &str, price: i64| NewProduct {
+        sku: sku.into(),
+        name: name.into(),
+        description: description.into(),
+        price,
+        currency: "USD".into(),
+        stock: 1,
+        category: "books".into(),
+        active: true,
+        image_url: None,
+    };
+    // Accents, case, punctuation, and products that tie on name and on price.
+    for (sku, name, description, price) in [
+        ("EDGE-1", "Crème Brûlée Torch", "Caramelises sugar.", 1_000),
+        (
+            "EDGE-2",
+            "TENT-POLE spare",
+            "Aluminium; fits the Rugged tent.",
+            1_000,
+        ),
+        ("EDGE-3", "Über Kettle", "A kettle, über fast.", 1_000),
+        ("EDGE-4", "Über Kettle", "Its twin: the same name.", 2_000),
+        (
+            "EDGE-5",
+            "Notebook 123456",
+            "Dotted pages (tent-shaped stand).",
+            2_000,
+        ),
+    ] {
+        store::insert_product(&db, &new_product(sku, name, description, price))
+            .await
+            .unwrap();
+    }
+    let replica = SearchIndex::open(db.clone()).unwrap();
+    assert!(!replica.is_ready());
+    // Until it is built the index declines, and searches go to the database.
+    let query = ListQuery::parse(Some("tent"), None, None, Some("5"), None).unwrap();
+    assert!(replica.search(&query).await.unwrap().is_none());
+    assert!(replica.build().await.unwrap() > 400);
+    assert!(replica.is_ready());
+
+    let sorts = ["name", "price_asc", "price_desc", "newest"];
+    let compare = |replica: SearchIndex, queries: Vec<&'static str>| {
+        let db = db.clone();
+        async move {
+            for q in queries {
+                for sort in sorts {
+                    for category in [None, Some("books")] {
+                        for limit in ["7", "100"] {
+                            let query =
+                                ListQuery::parse(Some(q), category, Some(sort), Some(limit), None)
+                                    .unwrap();
+                            let expected = all_database_pages(&db, query.clone()).await;
+                            let got = all_index_pages(&db, &replica, query).await;
+                            assert_eq!(
+                                got, expected,
+                                "q={q} sort={sort} {category:?} limit={limit}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    };
+    compare(
+        replica.clone(),
+        vec![
+            "catalog",
+            "tent",
+            "vintage tent",
+            "123",
+            "creme brul",
+            "uber",
+            "kettle",
+            "zzqx",
+        ],
+    )
+    .await;
+    let uber = ListQuery::parse(Some("uber"), None, Some("name"), None, None).unwrap();
+    assert_eq!(
+        all_index_pages(&db, &replica, uber.clone()).await.len(),
+        2,
+        "accents are folded"
+    );
+
+    // Writes through any replica: a search on this one sees them at once.
+    let other_replica = SearchIndex::open(db.clone()).unwrap();
+    other_replica.build().await.unwrap();
+    let added = store::insert_product(&db, &new_product("NEW-1", "Zeppelin Tent", "Floats.", 5))
+        .await
+        .unwrap();
+    let tents = ListQuery::parse(Some("zeppelin"), None, None, None, None).unwrap();
+    for index in [&replica, &other_replica] {
+        assert_eq!(
+            all_index_pages(&db, index, tents.clone()).await,
+            [added.id.clone()]
+        );
+    }
+    let renamed = ProductChanges {
+        name: Some("Blimp Shelter".into()),
+        price: Some(7),
+        ..Default::default()
+    };
+    store::update_product(&db, &added.id, &renamed)
+        .await
+        .unwrap();
+    let blimps = ListQuery::parse(Some("blimp"), None, Some("price_asc"), None, None).unwrap();
+    for index in [&replica, &other_replica] {
+        assert!(
+            all_index_pages(&db, index, tents.clone()).await.is_empty(),
+            "old words gone"
+        );
+        assert_eq!(
+            all_index_pages(&db, index, blimps.clone()).await,
+            [added.id.clone()]
+        );
+    }
+    let hidden = ProductChanges {
+        active: Some(false),
+        ..Default::default()
+    };
+    store::update_product(&db, &added.id, &hidden)
+        .await
+        .unwrap();
+    for index in [&replica, &other_replica] {
+        assert!(
+            all_index_pages(&db, index, blimps.clone()).await.is_empty(),
+            "inactive products are not found"
+        );
+    }
+    // Stock changes are no change for the index: no outbox row.
+    let changes_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_changes")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let stock = ProductChanges {
+        stock: Some(99),
+        ..Default::default()
+    };
+    let first = store::get_product(&db, &all_index_pages(&db, &replica, uber).await[0])
+        .await
+        .unwrap()
+        .unwrap();
+    store::update_product(&db, &first.id, &stock).await.unwrap();
+    let changes_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_changes")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(changes_after, changes_before);
+    compare(other_replica.clone(), vec!["tent", "uber", "123"]).await;
+
+    // Pruning keeps the newest row; a replica the pruning passed rebuilds, then answers alike.
+    sqlx::query("UPDATE product_changes SET changed_at = 0")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert!(prune_changes(&db).await.unwrap() > 500);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_changes")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "the newest change is kept");
+    let stale = SearchIndex::open(db.clone()).unwrap();
+    stale.build().await.unwrap();
+    sqlx::query("INSERT INTO product_changes (product_id, changed_at) VALUES ('x', 0)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO product_changes (product_id, changed_at) VALUES ('y', 0)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    prune_changes(&db).await.unwrap();
+    stale.catch_up().await.unwrap();
+    assert!(
+        !stale.is_ready(),
+        "a replica the pruning passed stops answering from its index"
+    );
+    stale.follow().await.unwrap();
+    wayfare_chassis::worker::poll_until(Duration::from_secs(20), || {
+        let stale = stale.clone();
+        async move { Ok::<_, ()>(stale.is_ready().then_some(())) }
+    })
+    .await
+    .unwrap()
+    .expect("rebuilt");
+    compare(stale, vec!["tent"]).await;
+}
+
 /// The load-factor job reads the next 48 hours' flights on either backend (the flights
 /// dashboard's load factor rests on it).
 #[tokio::test]

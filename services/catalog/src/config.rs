@@ -41,6 +41,9 @@ pub struct CatalogConfig {
     /// Seed the demo catalog when the products table is empty.
     pub seed_demo_data: bool,
     pub sweep_interval: std::time::Duration,
+    /// How often the search index applies the outbox's new changes (a search also applies
+    /// them first, so this only bounds how much a search may have to apply).
+    pub search_follow_interval: std::time::Duration,
 }
 
 impl CatalogConfig {
@@ -49,6 +52,7 @@ impl CatalogConfig {
         Self {
             seed_demo_data: settings.should_seed_demo_data(crate::NAME),
             sweep_interval: std::time::Duration::from_millis(c.reservation_sweep_interval_ms),
+            search_follow_interval: std::time::Duration::from_secs(1),
         }
     }
 }

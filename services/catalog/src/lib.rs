@@ -49,11 +49,24 @@ const METRICS: &[MetricHelp] = &[
         help: "Stock reservation requests, by result (reserved or out_of_stock).",
     },
     MetricHelp {
+        name: "catalog_search_total",
+        kind: MetricKind::Counter,
+        help: "Searches, by how the page was found (search_index, full_text or ordered_scan in the database).",
+    },
+    MetricHelp {
+        name: "catalog_search_index_products",
+        kind: MetricKind::Gauge,
+        help: "Products in this replica's search index after its last build.",
+    },
+    MetricHelp {
         name: "catalog_reservations_expired_total",
         kind: MetricKind::Counter,
         help: "Stock reservations returned to stock by the sweeper because they expired unpaid.",
     },
 ];
+
+/// How often the product_changes outbox is pruned.
+const OUTBOX_PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
     let config = config::CatalogConfig::from_settings(&ctx.settings);
@@ -72,8 +85,10 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         identity: ctx.identity(NAME)?,
         allowed_callers: routes::internal::ALLOWED_CALLERS,
     };
+    let search = store::search_index::SearchIndex::open(db.clone())?;
     let state = CatalogState {
         db: db.clone(),
+        search: search.clone(),
         cache: ctx.cache.clone(),
         verifier: ctx.token_verifier()?,
         internal,
@@ -84,10 +99,26 @@ pub async fn build(ctx: &ServiceContext) -> anyhow::Result<BuiltService> {
         let (db, cache) = (sweep_db.clone(), sweep_cache.clone());
         async move { domain::jobs::return_expired_holds(&db, &cache).await }
     });
+    // Each replica keeps its own search index: built in the background at start, then
+    // following the product_changes outbox.
+    let follower = Worker::periodic(
+        "catalog-search-index",
+        config.search_follow_interval,
+        move || {
+            let search = search.clone();
+            async move { Ok(search.follow().await?) }
+        },
+    );
+    // Any replica may prune the outbox (a range delete of old rows).
+    let prune_db = db.clone();
+    let pruner = Worker::periodic("catalog-outbox-pruner", OUTBOX_PRUNE_INTERVAL, move || {
+        let db = prune_db.clone();
+        async move { Ok(store::search_index::prune_changes(&db).await?) }
+    });
     Ok(BuiltService {
         name: NAME,
         api: router(state),
         checks: vec![db.readiness()],
-        workers: vec![sweeper],
+        workers: vec![sweeper, follower, pruner],
     })
 }

@@ -34,4 +34,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("0005_admin_versions.sqlite.sql"),
         mysql: include_str!("0005_admin_versions.mysql.sql"),
     },
+    Migration {
+        version: 6,
+        name: "product_changes",
+        sqlite: include_str!("0006_product_changes.sqlite.sql"),
+        mysql: include_str!("0006_product_changes.mysql.sql"),
+    },
 ];

@@ -28,6 +28,8 @@ use crate::store::{self, NewProduct, ProductChanges};
 #[derive(Clone, FromRef)]
 pub struct CatalogState {
     pub db: Db,
+    /// This replica's search index (store::search_index).
+    pub search: crate::store::search_index::SearchIndex,
     pub cache: Cache,
     pub verifier: TokenVerifier,
     pub internal: InternalGuard,
@@ -112,7 +114,7 @@ async fn list_products(
         p.limit.as_deref(),
         p.cursor.as_deref(),
     )?;
-    let (items, next) = store::list_products(&state.db, &query).await?;
+    let (items, next) = store::list_or_search(&state.db, &state.search, &query).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|c| c.encode()),

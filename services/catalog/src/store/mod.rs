@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod reservations;
+pub mod search_index;
 
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -159,7 +160,31 @@ pub fn listing_sql(dialect: Dialect, query: &ListQuery) -> (String, Vec<Bind>) {
     (sql, binds)
 }
 
-/// One page of active products plus the cursor of the next page, if there is one.
+/// One page of active products plus the cursor of the next page: a search from this replica's
+/// search index ([`search_index`]) once it is built, everything else (and a search until then,
+/// or if the index fails) from the database ([`list_products`]).
+pub async fn list_or_search(
+    db: &Db,
+    index: &search_index::SearchIndex,
+    query: &ListQuery,
+) -> Result<(Vec<Product>, Option<Cursor>), CatalogError> {
+    if !query.words.is_empty() {
+        match index.search(query).await {
+            Ok(Some((ids, next))) => {
+                metrics::counter!("catalog_search_total", "plan" => "search_index").increment(1);
+                return Ok((search_index::products_in_order(db, &ids).await?, next));
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "the search index failed; asking the database")
+            }
+        }
+    }
+    list_products(db, query).await
+}
+
+/// One page of active products plus the cursor of the next page, if there is one, from the
+/// database alone.
 ///
 /// A listing without search words reads its page straight off the index of its order. A
 /// search has two ways to find its page, and picks by how many products match:
