@@ -117,8 +117,9 @@ impl SearchIndex {
             created_at: builder.add_i64_field("created_at", INDEXED | FAST),
             category: builder.add_text_field("category", STRING),
         };
+        remove_abandoned_directories();
         let dir = tempfile::Builder::new()
-            .prefix("wayfare-search-")
+            .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| internal(format!("its directory: {e}")))?;
         let index = Index::create_in_dir(dir.path(), builder.build()).map_err(internal)?;
@@ -573,6 +574,36 @@ fn indexed_product(row: &sqlx::any::AnyRow) -> Result<IndexedProduct, sqlx::Erro
         category: row.try_get("category_id")?,
         created_at: row.try_get("created_at")?,
     })
+}
+
+/// Index directories are named `wayfare-search-<pid>-…`.
+const DIR_PREFIX: &str = "wayfare-search-";
+
+/// Removes the index directories of processes that are gone (killed before they could remove
+/// theirs), and any left under this process's own id (a container restarted in the same pod
+/// gets the same pid and the same `emptyDir`). Only where `/proc` tells which pids are alive.
+fn remove_abandoned_directories() {
+    let proc = std::path::Path::new("/proc/self");
+    if !proc.exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let own = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(DIR_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        let alive = std::path::Path::new("/proc").join(pid).exists();
+        if pid == own || !alive {
+            if let Err(err) = std::fs::remove_dir_all(entry.path()) {
+                tracing::debug!(error = %err, dir = ?entry.path(), "could not remove an old search index");
+            }
+        }
+    }
 }
 
 /// Index work off the async threads (a commit writes files; a search over many matches
