@@ -364,6 +364,77 @@ async fn no_listing_query_sorts_the_whole_table() {
     }
 }
 
+/// The search index reads products by primary key only: its build's batches and the
+/// products of a page or of applied changes. (With `active = 1` in the statement, SQLite
+/// without statistics walked an index on `active`: the build of a million products took
+/// minutes, and each search page read every product.)
+#[tokio::test]
+async fn the_search_index_reads_products_by_primary_key() {
+    use wayfare_catalog::store::search_index::{products_by_id_sql, BUILD_BATCH_SQL};
+    use wayfare_chassis::db::Dialect;
+
+    let (db, _guard, _dir) = database("catalog").await;
+    db.migrate(wayfare_catalog::migrations::MIGRATIONS)
+        .await
+        .unwrap();
+    wayfare_catalog::seed::seed_synthetic(&db, 2_000, |_| {})
+        .await
+        .unwrap();
+    let explain = |sql: String, binds: Vec<String>| {
+        let db = db.clone();
+        async move {
+            let explain = match db.dialect {
+                Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                Dialect::MySql => format!("EXPLAIN {sql}"),
+            };
+            let mut q = sqlx::query(&explain);
+            for bind in binds {
+                q = q.bind(bind);
+            }
+            let rows = q.fetch_all(&db.pool).await.unwrap();
+            rows.iter()
+                .map(|row| {
+                    use sqlx::Row;
+                    (0..row.len())
+                        .map(|i| {
+                            row.try_get::<Option<String>, _>(i)
+                                .ok()
+                                .flatten()
+                                .or_else(|| {
+                                    row.try_get::<Option<i64>, _>(i)
+                                        .ok()
+                                        .flatten()
+                                        .map(|v| v.to_string())
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let build = BUILD_BATCH_SQL.replacen("LIMIT ?", "LIMIT 5000", 1);
+    let statements = [
+        (build, vec!["0".to_string()]),
+        (
+            products_by_id_sql("id, name, active", 3),
+            vec!["a".into(), "b".into(), "c".into()],
+        ),
+    ];
+    for (sql, binds) in statements {
+        let plan = explain(sql.clone(), binds).await;
+        let by_key = match db.dialect {
+            Dialect::Sqlite => {
+                plan.contains("sqlite_autoindex_products_1") && !plan.contains("TEMP B-TREE")
+            }
+            Dialect::MySql => plan.contains("PRIMARY") && !plan.contains("filesort"),
+        };
+        assert!(by_key, "not by primary key:\n{sql}\n{plan}");
+    }
+}
+
 /// A search finds the same products, in the same order and across the same pages, whether
 /// the full-text index answers it or the listing is read in order and checked word by word
 /// (how common words are searched at scale), and when a scan gives up half way.
