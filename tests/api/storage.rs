@@ -758,6 +758,21 @@ async fn the_search_index_answers_like_the_database_and_follows_every_write() {
     assert_eq!(changes_after, changes_before);
     compare(other_replica.clone(), vec!["tent", "uber", "123"]).await;
 
+    // A bulk import (more changes than a batch) is not applied inside a search: the search asks
+    // the database until the worker has caught up.
+    for _ in 0..11 {
+        sqlx::query(
+            "INSERT INTO product_changes (product_id, changed_at) SELECT id, 0 FROM products",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    let tent = ListQuery::parse(Some("tent"), None, None, None, None).unwrap();
+    assert!(replica.search(&tent).await.unwrap().is_none());
+    assert!(replica.catch_up().await.unwrap() > 5_000);
+    assert!(replica.search(&tent).await.unwrap().is_some());
+
     // Pruning keeps the newest row; a replica the pruning passed rebuilds, then answers alike.
     sqlx::query("UPDATE product_changes SET changed_at = 0")
         .execute(&db.pool)

@@ -133,7 +133,8 @@ impl SearchIndex {
             created_at: builder.add_i64_field("created_at", INDEXED | FAST),
             category: builder.add_text_field("category", STRING),
         };
-        remove_abandoned_directories();
+        static CLEANED: std::sync::Once = std::sync::Once::new();
+        CLEANED.call_once(remove_abandoned_directories);
         let dir = tempfile::Builder::new()
             .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
             .tempdir()
@@ -300,19 +301,25 @@ impl SearchIndex {
     }
 
     /// Brings the index up to the outbox's newest change, if it is behind it: a search calls
-    /// this first, so it sees every write committed before it.
-    async fn refresh(&self) -> Result<(), CatalogError> {
+    /// this first, so it sees every write committed before it. `false` when the index is more
+    /// than a batch behind (a bulk import): the search then asks the database rather than
+    /// wait while the worker catches up.
+    async fn refresh(&self) -> Result<bool, CatalogError> {
         let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM product_changes")
             .fetch_one(&self.inner.db.pool)
             .await?;
         let newest = newest.unwrap_or(0);
-        if newest > self.inner.progress.lock().await.applied {
+        let applied = self.inner.progress.lock().await.applied;
+        if newest > applied + BATCH {
+            return Ok(false);
+        }
+        if newest > applied {
             let mut progress = self.inner.progress.lock().await;
             if newest > progress.applied {
                 self.apply_changes(&mut progress).await?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn apply_changes(&self, progress: &mut Progress) -> Result<usize, CatalogError> {
@@ -394,15 +401,15 @@ impl SearchIndex {
     }
 
     /// The ids of the page of `query` (a search: `query.words` is not empty) and the cursor
-    /// of the next page; `None` while the first build is still running.
+    /// of the next page; `None` while the first build is still running, or while the index is
+    /// far behind the table.
     pub async fn search(
         &self,
         query: &ListQuery,
     ) -> Result<Option<(Vec<String>, Option<Cursor>)>, CatalogError> {
-        if !self.is_ready() {
+        if !self.is_ready() || !self.refresh().await? {
             return Ok(None);
         }
-        self.refresh().await?;
         let (inner, query) = (self.inner.clone(), query.clone());
         blocking(move || inner.search(&query)).await.map(Some)
     }
@@ -597,7 +604,8 @@ const DIR_PREFIX: &str = "wayfare-search-";
 
 /// Removes the index directories of processes that are gone (killed before they could remove
 /// theirs), and any left under this process's own id (a container restarted in the same pod
-/// gets the same pid and the same `emptyDir`). Only where `/proc` tells which pids are alive.
+/// gets the same pid and the same `emptyDir`): once per process, before its first index.
+/// Only where `/proc` tells which pids are alive.
 fn remove_abandoned_directories() {
     let proc = std::path::Path::new("/proc/self");
     if !proc.exists() {
