@@ -569,3 +569,30 @@ def test_every_service_is_scraped(rendered, value_set):
             # with the observability work) moves to `ops`, which this then requires.
             pytest.xfail("ServiceMonitor still scrapes the http port; /metrics is on ops now")
         assert endpoint["port"] == "ops"
+
+
+def _mebibytes(quantity: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(Ki|Mi|Gi)", quantity).groups()
+    return int(number) * {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024}[unit]
+
+
+@pytest.mark.parametrize("value_set", SETS)
+def test_catalog_has_room_for_its_search_index_where_the_app_writes_it(rendered, value_set):
+    """Contract between the chart and services/catalog/src/store/search_index.rs: each catalog
+    replica writes its search index to the process's temporary directory (TMPDIR, else /tmp),
+    about 0.3 GiB at a million products. The root filesystem is read-only, so that directory must
+    be the writable emptyDir, and its size limit must hold the index beside the data directory."""
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[3] / "services/catalog/src/store/search_index.rs").read_text()
+    assert "tempfile::Builder::new()" in source and ".tempdir()" in source, "the index no longer lives in the temp dir"
+    for dep in of(rendered[value_set], "Deployment"):
+        if service_of(dep) != "catalog":
+            continue
+        temp_dir = env_of(dep).get("TMPDIR") or "/tmp"
+        mounts = {m["mountPath"]: m for m in container(dep)["volumeMounts"]}
+        mount = next((m for path, m in mounts.items() if temp_dir == path or temp_dir.startswith(path + "/")), None)
+        assert mount and not mount.get("readOnly"), f"{temp_dir} is not on a writable volume"
+        (volume,) = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
+        assert "emptyDir" in volume
+        assert _mebibytes(volume["emptyDir"]["sizeLimit"]) >= 1024, volume
