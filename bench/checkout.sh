@@ -56,12 +56,22 @@ product() { # stock -> id
 }
 PLENTY=$(product 1000000000)
 
+# Where the CPU goes (both sides share the machine's cores): CPU seconds of the wayfare process
+# and of MariaDB's server over each side, from /proc (0 when MariaDB is not a local process).
+cpu_ticks() { if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
+DB_PID=$(pgrep -x mariadbd || pgrep -x mysqld || true)
+DB_PID=${DB_PID%%$'\n'*}
+w0=$(cpu_ticks "$PID"); d0=$(cpu_ticks "$DB_PID")
 echo "gateway checkout: $CONCURRENCY clients for ${SECONDS_PER_SIDE}s" >&2
 "$TOOLS/checkout-load" --base "$BASE" --data-dir "$work/data" --product "$PLENTY" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_SIDE" >"$work/gateway.json"
+w1=$(cpu_ticks "$PID"); d1=$(cpu_ticks "$DB_PID")
 echo "direct SQL: $CONCURRENCY clients for ${SECONDS_PER_SIDE}s" >&2
 "$TOOLS/checkout-sql" --database-url "$MYSQL/$DB" --product "$PLENTY" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_SIDE" >"$work/sql.json"
+w2=$(cpu_ticks "$PID"); d2=$(cpu_ticks "$DB_PID")
+HZ=$(getconf CLK_TCK)
+echo "{\"hz\": $HZ, \"gateway\": {\"wayfare\": $((w1 - w0)), \"mariadb\": $((d1 - d0))}, \"sql\": {\"wayfare\": $((w2 - w1)), \"mariadb\": $((d2 - d1))}}" >"$work/cpu.json"
 
 SCARCE=$(product "$UNITS")
 echo "race: $BUYERS buyers for $UNITS units" >&2
@@ -80,6 +90,16 @@ print("|---|---:|---:|---:|---|")
 for name, d in (("wayfare: gateway → order → catalog + payment", g), ("same SQL straight at MariaDB (the limit)", s)):
     print(f"| {name} | {d['per_second']:,.0f} | {d['p50_ms']:.1f} | {d['p99_ms']:.1f} | {d['statuses']} |")
 print(f"\nWayfare reaches {g['per_second']/s['per_second']:.2f}× the direct-SQL limit; p99 {g['p99_ms']/max(s['p99_ms'],0.001):.1f}× its p99.\n")
+cpu = json.load(open(f"{work}/cpu.json"))
+def per_checkout(side, proc):
+    n = max(1, (g if side == "gateway" else s)["requests"])
+    return cpu[side][proc] * 1000 / cpu["hz"] / n
+if cpu["gateway"]["mariadb"] or cpu["gateway"]["wayfare"]:
+    print("CPU per checkout (ms; /proc of each process over each side, the load tools left out):\n")
+    print("| path | wayfare | MariaDB |")
+    print("|---|---:|---:|")
+    print(f"| through the gateway | {per_checkout('gateway', 'wayfare'):.2f} | {per_checkout('gateway', 'mariadb'):.2f} |")
+    print(f"| straight SQL | — | {per_checkout('sql', 'mariadb'):.2f} |\n")
 won = r['statuses'].get('201', 0)
 print(f"Hot-product race: {r['requests']} buyers at once for {units} units → {r['per_second']:,.0f} attempts/s "
       f"(all answered in {r['seconds']:.2f} s, p99 {r['p99_ms']:.0f} ms); answers {r['statuses']}; "
@@ -91,7 +111,7 @@ if [ -n "${RESULTS_JSON:-}" ]; then
   python3 - "$work" "$STOCK_LEFT" "$NEGATIVE" >"$RESULTS_JSON" <<'PY'
 import json, sys
 work, stock_left, negative = sys.argv[1:]
-print(json.dumps({name: json.load(open(f"{work}/{name}.json")) for name in ("gateway", "sql", "race")} | {"stock_left": stock_left, "negative": negative}))
+print(json.dumps({name: json.load(open(f"{work}/{name}.json")) for name in ("gateway", "sql", "race", "cpu")} | {"stock_left": stock_left, "negative": negative}))
 PY
 fi
 cat "$work/report.md"
