@@ -702,7 +702,7 @@ async fn the_search_index_answers_like_the_database_and_follows_every_write() {
     for index in [&replica, &other_replica] {
         assert_eq!(
             all_index_pages(&db, index, tents.clone()).await,
-            [added.id.clone()]
+            std::slice::from_ref(&added.id)
         );
     }
     let renamed = ProductChanges {
@@ -721,7 +721,7 @@ async fn the_search_index_answers_like_the_database_and_follows_every_write() {
         );
         assert_eq!(
             all_index_pages(&db, index, blimps.clone()).await,
-            [added.id.clone()]
+            std::slice::from_ref(&added.id)
         );
     }
     let hidden = ProductChanges {
