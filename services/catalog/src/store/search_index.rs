@@ -210,8 +210,8 @@ impl SearchIndex {
         let start: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM product_changes")
             .fetch_one(&db.pool)
             .await?;
-        // A big writer only for a big catalogue: its memory stays with the allocator for a while
-        // after the build (+20 MiB resident for the demo catalogue with 64 MB).
+        // A big writer only for a big catalogue: its hash table and arena are sized from its
+        // budget, and freed memory stays with the allocator for seconds after the build.
         let products: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
             .fetch_one(&db.pool)
             .await?;
