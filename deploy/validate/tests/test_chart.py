@@ -580,7 +580,7 @@ def _mebibytes(quantity: str) -> float:
 def test_catalog_has_room_for_its_search_index_where_the_app_writes_it(rendered, value_set):
     """Contract between the chart and services/catalog/src/store/search_index.rs: each catalog
     replica writes its search index to the process's temporary directory (TMPDIR, else /tmp),
-    about 0.3 GiB at a million products. The root filesystem is read-only, so that directory must
+    74 MB at a million products (twice that during a merge). The root filesystem is read-only, so that directory must
     be the writable emptyDir, and its size limit must hold the index beside the data directory."""
     from pathlib import Path
 
