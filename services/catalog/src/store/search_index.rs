@@ -346,27 +346,19 @@ impl SearchIndex {
             let mut seqs = Vec::new();
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
-                if progress.recent.contains(&seq) || seq <= progress.applied - OVERLAP {
-                    continue;
-                }
-                seqs.push(seq);
-                let id: String = row.try_get("product_id")?;
-                if !changed.contains(&id) {
-                    changed.push(id);
+                if !progress.recent.contains(&seq) {
+                    seqs.push(seq);
+                    changed.push(row.try_get("product_id")?);
                 }
             }
+            // A product changed several times in the batch is read and indexed once.
+            changed.sort_unstable();
+            changed.dedup();
             if !seqs.is_empty() {
                 let mut current = Vec::with_capacity(changed.len());
-                for ids in changed.chunks(500) {
-                    let sql = products_by_id_sql(INDEXED_COLUMNS, ids.len());
-                    let mut q = sqlx::query(&sql);
-                    for id in ids {
-                        q = q.bind(id.clone());
-                    }
-                    for row in q.fetch_all(&db.pool).await? {
-                        if row.try_get::<i64, _>("active")? != 0 {
-                            current.push(indexed_product(&row)?);
-                        }
+                for row in rows_by_id(db, INDEXED_COLUMNS, &changed).await? {
+                    if row.try_get::<i64, _>("active")? != 0 {
+                        current.push(indexed_product(&row)?);
                     }
                 }
                 let inner = self.inner.clone();
@@ -393,15 +385,9 @@ impl SearchIndex {
                 let floor = progress.applied - OVERLAP;
                 progress.recent = progress.recent.split_off(&(floor + 1));
             }
+            // A full batch always moves `applied` on: at most OVERLAP of its rows were applied
+            // before, and OVERLAP < BATCH.
             if !full {
-                break;
-            }
-            // A full batch of changes already applied would read the same rows again.
-            if rows
-                .last()
-                .and_then(|row| row.try_get::<i64, _>("seq").ok())
-                .is_some_and(|last| last <= progress.applied - OVERLAP)
-            {
                 break;
             }
         }
@@ -655,21 +641,31 @@ fn internal(err: impl std::fmt::Display) -> CatalogError {
 /// Loads the products of `ids` from the table, in that order, leaving out any that is gone or
 /// inactive since the index last saw it.
 pub async fn products_in_order(db: &Db, ids: &[String]) -> Result<Vec<Product>, CatalogError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = products_by_id_sql(super::PRODUCT_COLUMNS, ids.len());
-    let mut q = sqlx::query(&sql);
-    for id in ids {
-        q = q.bind(id.clone());
-    }
-    let mut found: std::collections::HashMap<String, Product> = q
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(super::product_from_row)
-        .filter(|product| product.as_ref().map_or(true, |p| p.active))
-        .map(|product| product.map(|p| (p.id.clone(), p)))
-        .collect::<Result<_, _>>()?;
+    let mut found: std::collections::HashMap<String, Product> =
+        rows_by_id(db, super::PRODUCT_COLUMNS, ids)
+            .await?
+            .iter()
+            .map(super::product_from_row)
+            .filter(|product| product.as_ref().map_or(true, |p| p.active))
+            .map(|product| product.map(|p| (p.id.clone(), p)))
+            .collect::<Result<_, _>>()?;
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// `columns` of the products with these ids, by primary key, 500 ids per statement.
+async fn rows_by_id(
+    db: &Db,
+    columns: &str,
+    ids: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = products_by_id_sql(columns, chunk.len());
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        rows.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(rows)
 }
