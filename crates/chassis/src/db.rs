@@ -394,6 +394,11 @@ fn sqlite_path(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
+/// `n` bind markers for an `IN (…)` list or a `VALUES (…)` row: `?, ?, ?` (both dialects).
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// Milliseconds since the Unix epoch: how every table stores time (portable across dialects).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

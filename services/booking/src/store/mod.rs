@@ -4,7 +4,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::db::{now_ms, placeholders, Db};
 use wayfare_chassis::error::is_unique_violation;
 use wayfare_chassis::ApiError;
 use wayfare_flight_api::{Cabin, FareFamily};
@@ -134,7 +134,7 @@ pub async fn insert(db: &Db, b: &Booking) -> Result<Inserted, ApiError> {
     let (_guard, mut tx) = db.begin_write().await?;
     let inserted = sqlx::query(&format!(
         "INSERT INTO bookings ({COLUMNS}) VALUES ({})",
-        vec!["?"; 26].join(", ")
+        placeholders(26)
     ))
     .bind(&b.id)
     .bind(&b.user_id)

@@ -30,7 +30,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
-use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::db::{now_ms, placeholders, Db};
 
 use crate::domain::{Cursor, CursorKey, ListQuery, Product, Sort};
 use crate::error::CatalogError;
@@ -60,8 +60,10 @@ pub const BUILD_BATCH_SQL: &str = "SELECT id, name, description, price, category
 /// `columns` of the products with `count` ids (`?` each), by primary key (see
 /// [`BUILD_BATCH_SQL`]).
 pub fn products_by_id_sql(columns: &str, count: usize) -> String {
-    let placeholders = vec!["?"; count].join(", ");
-    format!("SELECT {columns} FROM products WHERE id IN ({placeholders})")
+    format!(
+        "SELECT {columns} FROM products WHERE id IN ({})",
+        placeholders(count)
+    )
 }
 
 /// One replica's search index; cheap to clone.

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use sqlx::Row;
-use wayfare_chassis::db::Db;
+use wayfare_chassis::db::{placeholders, Db};
 use wayfare_chassis::ApiError;
 
-use super::{flight_from_row, placeholders, FlightRow, FLIGHT_COLUMNS};
+use super::{flight_from_row, FlightRow, FLIGHT_COLUMNS};
 
 /// What the back office filters flights by.
 #[derive(Debug, Default)]

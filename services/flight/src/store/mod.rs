@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::db::{now_ms, placeholders, Db};
 use wayfare_chassis::ApiError;
 use wayfare_flight_api::{Cabin, FlightStatus};
 
@@ -61,10 +61,6 @@ fn flight_from_row(row: &AnyRow) -> Result<FlightRow, sqlx::Error> {
         delay_minutes: row.try_get("delay_minutes")?,
         cancel_reason: row.try_get("cancel_reason")?,
     })
-}
-
-pub(crate) fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
 
 /// Airports and aircraft (with their seats) the service needs; added once.

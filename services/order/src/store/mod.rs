@@ -4,7 +4,7 @@
 use crate::error::OrderError;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
-use wayfare_chassis::db::{now_ms, Db};
+use wayfare_chassis::db::{now_ms, placeholders, Db};
 use wayfare_chassis::error::is_unique_violation;
 
 use crate::domain::{Order, OrderLine, OrderStatus};
@@ -106,7 +106,7 @@ async fn with_lines_all(db: &Db, mut orders: Vec<Order>) -> Result<Vec<Order>, O
     if orders.is_empty() {
         return Ok(orders);
     }
-    let placeholders = vec!["?"; orders.len()].join(", ");
+    let placeholders = placeholders(orders.len());
     let sql = format!(
         "SELECT order_id, product_id, name, unit_price, quantity FROM order_lines WHERE order_id IN ({placeholders}) ORDER BY order_id, product_id"
     );
