@@ -242,10 +242,51 @@ async fn only_duplicate_keys_count_as_unique_violations() {
 /// test over a few thousand products; so is each search's full-text statement, which must be
 /// driven by the full-text index (it sorts only the matches; searches with many matches read
 /// the listing statements above in order instead).
+/// The plan of `sql` with `binds` on the backend under test (`EXPLAIN QUERY PLAN` on SQLite,
+/// `EXPLAIN` on MySQL): a line per row, its columns joined by ` | `.
+async fn explain_plan(db: &Db, sql: &str, binds: Vec<wayfare_catalog::store::Bind>) -> String {
+    use sqlx::Row;
+    use wayfare_catalog::store::Bind;
+    use wayfare_chassis::db::Dialect;
+
+    let explain = match db.dialect {
+        Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+        Dialect::MySql => format!("EXPLAIN {sql}"),
+    };
+    let mut q = sqlx::query(&explain);
+    for bind in binds {
+        q = match bind {
+            Bind::Int(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+        };
+    }
+    let rows = q.fetch_all(&db.pool).await.unwrap();
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    row.try_get::<Option<String>, _>(i)
+                        .ok()
+                        .flatten()
+                        .or_else(|| {
+                            row.try_get::<Option<i64>, _>(i)
+                                .ok()
+                                .flatten()
+                                .map(|v| v.to_string())
+                        })
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[tokio::test]
 async fn no_listing_query_sorts_the_whole_table() {
     use wayfare_catalog::domain::{Cursor, CursorKey, ListQuery, Sort};
-    use wayfare_catalog::store::{listing_sql, Bind};
+    use wayfare_catalog::store::listing_sql;
     use wayfare_chassis::db::Dialect;
 
     let (db, _guard, _dir) = database("catalog").await;
@@ -285,42 +326,7 @@ async fn no_listing_query_sorts_the_whole_table() {
                             }),
                         };
                         let (sql, binds) = listing_sql(db.dialect, &query);
-                        let explain = match db.dialect {
-                            Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-                            Dialect::MySql => format!("EXPLAIN {sql}"),
-                        };
-                        let mut q = sqlx::query(&explain);
-                        for bind in binds {
-                            q = match bind {
-                                Bind::Int(v) => q.bind(v),
-                                Bind::Text(v) => q.bind(v),
-                            };
-                        }
-                        let plan: Vec<String> = q
-                            .fetch_all(&db.pool)
-                            .await
-                            .unwrap()
-                            .iter()
-                            .map(|row| {
-                                use sqlx::Row;
-                                (0..row.len())
-                                    .map(|i| {
-                                        row.try_get::<Option<String>, _>(i)
-                                            .ok()
-                                            .flatten()
-                                            .or_else(|| {
-                                                row.try_get::<Option<i64>, _>(i)
-                                                    .ok()
-                                                    .flatten()
-                                                    .map(|v| v.to_string())
-                                            })
-                                            .unwrap_or_default()
-                                    })
-                                    .collect::<Vec<_>>()
-                                    .join(" | ")
-                            })
-                            .collect();
-                        let plan = plan.join("\n");
+                        let plan = explain_plan(&db, &sql, binds).await;
                         if searching {
                             // A search's full-text statement sorts its matches (few: common words
                             // are read in listing order instead, see store::list_products), but
@@ -371,6 +377,7 @@ async fn no_listing_query_sorts_the_whole_table() {
 #[tokio::test]
 async fn the_search_index_reads_products_by_primary_key() {
     use wayfare_catalog::store::search_index::{products_by_id_sql, BUILD_BATCH_SQL};
+    use wayfare_catalog::store::Bind;
     use wayfare_chassis::db::Dialect;
 
     let (db, _guard, _dir) = database("catalog").await;
@@ -380,51 +387,16 @@ async fn the_search_index_reads_products_by_primary_key() {
     wayfare_catalog::seed::seed_synthetic(&db, 2_000, |_| {})
         .await
         .unwrap();
-    let explain = |sql: String, binds: Vec<String>| {
-        let db = db.clone();
-        async move {
-            let explain = match db.dialect {
-                Dialect::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-                Dialect::MySql => format!("EXPLAIN {sql}"),
-            };
-            let mut q = sqlx::query(&explain);
-            for bind in binds {
-                q = q.bind(bind);
-            }
-            let rows = q.fetch_all(&db.pool).await.unwrap();
-            rows.iter()
-                .map(|row| {
-                    use sqlx::Row;
-                    (0..row.len())
-                        .map(|i| {
-                            row.try_get::<Option<String>, _>(i)
-                                .ok()
-                                .flatten()
-                                .or_else(|| {
-                                    row.try_get::<Option<i64>, _>(i)
-                                        .ok()
-                                        .flatten()
-                                        .map(|v| v.to_string())
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    };
     let build = BUILD_BATCH_SQL.replacen("LIMIT ?", "LIMIT 5000", 1);
     let statements = [
-        (build, vec!["0".to_string()]),
+        (build, vec![Bind::Text("0".into())]),
         (
             products_by_id_sql("id, name, active", 3),
-            vec!["a".into(), "b".into(), "c".into()],
+            ["a", "b", "c"].map(|id| Bind::Text(id.into())).to_vec(),
         ),
     ];
     for (sql, binds) in statements {
-        let plan = explain(sql.clone(), binds).await;
+        let plan = explain_plan(&db, &sql, binds).await;
         let by_key = match db.dialect {
             Dialect::Sqlite => {
                 plan.contains("sqlite_autoindex_products_1") && !plan.contains("TEMP B-TREE")
