@@ -450,24 +450,16 @@ async fn searches_answer_alike_by_full_text_or_in_listing_order() {
         .unwrap();
     }
     let all_pages = |query: ListQuery, tuning: Option<SearchTuning>| {
-        let db = db.clone();
-        async move {
-            let mut query = query;
-            let mut ids = Vec::new();
-            loop {
-                let (page, next) = match tuning {
-                    Some(tuning) => store::list_products_tuned(&db, &query, tuning).await,
-                    None => store::list_products_via_full_text(&db, &query).await,
+        let db = &db;
+        every_page(query, move |query| async move {
+            ids_of(
+                match tuning {
+                    Some(tuning) => store::list_products_tuned(db, &query, tuning).await,
+                    None => store::list_products_via_full_text(db, &query).await,
                 }
-                .unwrap();
-                assert!(page.len() <= query.limit as usize);
-                ids.extend(page.into_iter().map(|p| p.id));
-                match next {
-                    Some(cursor) => query.after = Some(cursor),
-                    None => return ids,
-                }
-            }
-        }
+                .unwrap(),
+            )
+        })
     };
     let tunings = [
         SearchTuning::default(),
@@ -530,20 +522,22 @@ async fn searches_answer_alike_by_full_text_or_in_listing_order() {
     }
 }
 
-/// Every page of `query` from the search index (following the cursors), as product ids.
-async fn all_index_pages(
-    db: &Db,
-    index: &wayfare_catalog::store::search_index::SearchIndex,
+/// Every page of `query`, following the cursors, as product ids; `page` fetches one page (its
+/// products' ids and the next cursor).
+async fn every_page<F, Fut>(
     mut query: wayfare_catalog::domain::ListQuery,
-) -> Vec<String> {
+    mut page: F,
+) -> Vec<String>
+where
+    F: FnMut(wayfare_catalog::domain::ListQuery) -> Fut,
+    Fut: std::future::Future<Output = (Vec<String>, Option<wayfare_catalog::domain::Cursor>)>,
+{
     let mut ids = Vec::new();
     loop {
-        assert!(index.is_ready());
-        let (page, next) = wayfare_catalog::store::list_or_search(db, index, &query)
-            .await
-            .unwrap();
-        assert!(page.len() <= query.limit as usize);
-        ids.extend(page.into_iter().map(|p| p.id));
+        let limit = query.limit as usize;
+        let (found, next) = page(query.clone()).await;
+        assert!(found.len() <= limit);
+        ids.extend(found);
         match next {
             Some(cursor) => query.after = Some(cursor),
             None => return ids,
@@ -551,19 +545,64 @@ async fn all_index_pages(
     }
 }
 
-/// Every page of `query` from the database's own indexes, as product ids.
-async fn all_database_pages(db: &Db, mut query: wayfare_catalog::domain::ListQuery) -> Vec<String> {
-    let mut ids = Vec::new();
-    loop {
-        let (page, next) = wayfare_catalog::store::list_products_via_full_text(db, &query)
+fn ids_of(
+    (products, next): (
+        Vec<wayfare_catalog::domain::Product>,
+        Option<wayfare_catalog::domain::Cursor>,
+    ),
+) -> (Vec<String>, Option<wayfare_catalog::domain::Cursor>) {
+    (products.into_iter().map(|p| p.id).collect(), next)
+}
+
+/// Every page of `query` from the search index alone, as product ids.
+async fn all_index_pages(
+    db: &Db,
+    index: &wayfare_catalog::store::search_index::SearchIndex,
+    query: wayfare_catalog::domain::ListQuery,
+) -> Vec<String> {
+    every_page(query, |query| async move {
+        assert!(index.is_ready());
+        let (ids, next) = index
+            .search(&query)
+            .await
+            .unwrap()
+            .expect("the index answers");
+        // As the service shows them: by the table's current rows.
+        let shown = wayfare_catalog::store::search_index::products_in_order(db, &ids)
             .await
             .unwrap();
-        ids.extend(page.into_iter().map(|p| p.id));
-        match next {
-            Some(cursor) => query.after = Some(cursor),
-            None => return ids,
-        }
-    }
+        assert_eq!(shown.len(), ids.len(), "every product found is for sale");
+        (ids, next)
+    })
+    .await
+}
+
+/// Every page of `query` as the service answers it (store::list_or_search), as product ids.
+async fn all_served_pages(
+    db: &Db,
+    index: &wayfare_catalog::store::search_index::SearchIndex,
+    query: wayfare_catalog::domain::ListQuery,
+) -> Vec<String> {
+    every_page(query, |query| async move {
+        ids_of(
+            wayfare_catalog::store::list_or_search(db, index, &query)
+                .await
+                .unwrap(),
+        )
+    })
+    .await
+}
+
+/// Every page of `query` from the database's own indexes, as product ids.
+async fn all_database_pages(db: &Db, query: wayfare_catalog::domain::ListQuery) -> Vec<String> {
+    every_page(query, |query| async move {
+        ids_of(
+            wayfare_catalog::store::list_products_via_full_text(db, &query)
+                .await
+                .unwrap(),
+        )
+    })
+    .await
 }
 
 #[tokio::test]
@@ -632,10 +671,16 @@ async fn the_search_index_answers_like_the_database_and_follows_every_write() {
                                 ListQuery::parse(Some(q), category, Some(sort), Some(limit), None)
                                     .unwrap();
                             let expected = all_database_pages(&db, query.clone()).await;
-                            let got = all_index_pages(&db, &replica, query).await;
+                            let got = all_index_pages(&db, &replica, query.clone()).await;
                             assert_eq!(
                                 got, expected,
                                 "q={q} sort={sort} {category:?} limit={limit}"
+                            );
+                            // As served: common words read in listing order, others the index.
+                            let served = all_served_pages(&db, &replica, query).await;
+                            assert_eq!(
+                                served, expected,
+                                "served: q={q} sort={sort} {category:?} limit={limit}"
                             );
                         }
                     }
